@@ -1,0 +1,441 @@
+package local
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+)
+
+// streamMapping is a DynamoDB event source mapping of the template: which
+// function consumes the table's stream, how, and where failures go.
+type streamMapping struct {
+	function           string
+	event              string
+	streamARN          string
+	startingPosition   string
+	batchSize          int
+	filters            []*Filter
+	reportItemFailures bool
+	bisect             bool
+	maxRetries         int // -1: until the record expires
+	destination        string
+}
+
+// streamPoller runs one mapping: it reads every shard in order, filters,
+// batches and delivers records, and retries, bisects and dead-letters as
+// Lambda's stream event source does.
+type streamPoller struct {
+	m        streamMapping
+	client   *dynamodbstreams.Client
+	invoke   func(ctx context.Context, fn string, payload []byte) (InvokeResult, error)
+	region   string
+	log      *slog.Logger
+	poll     time.Duration
+	backoff  time.Duration
+	stateDir string // checkpoints and dead letters; "" keeps checkpoints in memory
+
+	mu          sync.Mutex
+	checkpoints map[string]string // shard id -> last sequence number handled
+	done        map[string]bool   // shards read to their end
+	delivered   int
+}
+
+func (p *streamPoller) run(ctx context.Context) {
+	p.checkpoints, p.done = map[string]string{}, map[string]bool{}
+	p.loadCheckpoints()
+	iters := map[string]*string{}
+	for ctx.Err() == nil {
+		shards, err := p.shards(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("describe stream", "function", p.m.function, "err", err)
+			}
+			sleep(ctx, p.poll)
+			continue
+		}
+		busy := false
+		for _, sh := range shards {
+			id := *sh.ShardId
+			if p.done[id] || (sh.ParentShardId != nil && !p.parentDone(shards, *sh.ParentShardId)) {
+				continue
+			}
+			if iters[id] == nil {
+				it, err := p.iterator(ctx, id)
+				if err != nil {
+					p.log.Warn("shard iterator", "function", p.m.function, "shard", id, "err", err)
+					continue
+				}
+				iters[id] = it
+			}
+			out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iters[id], Limit: ptr(int32(1000))})
+			if err != nil {
+				var expired *types.ExpiredIteratorException
+				if errors.As(err, &expired) {
+					iters[id] = nil
+				} else if ctx.Err() == nil {
+					p.log.Warn("get records", "function", p.m.function, "shard", id, "err", err)
+				}
+				continue
+			}
+			if len(out.Records) > 0 {
+				busy = true
+				if !p.handle(ctx, id, out.Records) {
+					return // stopped mid-way; the checkpoint says where to resume
+				}
+			}
+			iters[id] = out.NextShardIterator
+			if out.NextShardIterator == nil {
+				p.mu.Lock()
+				p.done[id] = true
+				p.mu.Unlock()
+			}
+		}
+		if !busy {
+			sleep(ctx, p.poll)
+		}
+	}
+}
+
+func (p *streamPoller) parentDone(shards []types.Shard, parent string) bool {
+	for _, s := range shards {
+		if *s.ShardId == parent {
+			return p.done[parent]
+		}
+	}
+	return true // the parent has been trimmed
+}
+
+func (p *streamPoller) shards(ctx context.Context) ([]types.Shard, error) {
+	var shards []types.Shard
+	in := &dynamodbstreams.DescribeStreamInput{StreamArn: &p.m.streamARN}
+	for {
+		out, err := p.client.DescribeStream(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		shards = append(shards, out.StreamDescription.Shards...)
+		if out.StreamDescription.LastEvaluatedShardId == nil {
+			break
+		}
+		in.ExclusiveStartShardId = out.StreamDescription.LastEvaluatedShardId
+	}
+	return shards, nil
+}
+
+func (p *streamPoller) iterator(ctx context.Context, shard string) (*string, error) {
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &p.m.streamARN, ShardId: &shard}
+	p.mu.Lock()
+	seq := p.checkpoints[shard]
+	p.mu.Unlock()
+	switch {
+	case seq != "":
+		in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeAfterSequenceNumber, &seq
+	case p.m.startingPosition == "LATEST":
+		in.ShardIteratorType = types.ShardIteratorTypeLatest
+	default:
+		in.ShardIteratorType = types.ShardIteratorTypeTrimHorizon
+	}
+	out, err := p.client.GetShardIterator(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return out.ShardIterator, nil
+}
+
+// handle filters one read of a shard and delivers the matching records in
+// batches; it returns false if the stack stopped before they were handled.
+func (p *streamPoller) handle(ctx context.Context, shard string, recs []types.Record) bool {
+	var batch []map[string]any
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		if !p.deliver(ctx, shard, batch, false) {
+			return false
+		}
+		p.checkpoint(shard, batch[len(batch)-1]["dynamodb"].(map[string]any)["SequenceNumber"].(string))
+		batch = nil
+		return true
+	}
+	for _, r := range recs {
+		ev := p.lambdaRecord(r)
+		if !p.matches(ev) {
+			continue
+		}
+		batch = append(batch, ev)
+		if len(batch) >= p.m.batchSize && !flush() {
+			return false
+		}
+	}
+	if !flush() {
+		return false
+	}
+	p.checkpoint(shard, *recs[len(recs)-1].Dynamodb.SequenceNumber)
+	return true
+}
+
+func (p *streamPoller) matches(ev map[string]any) bool {
+	if len(p.m.filters) == 0 {
+		return true
+	}
+	// Filters see the record as JSON with numbers as json.Number.
+	b, _ := json.Marshal(ev)
+	for _, f := range p.m.filters {
+		if f.Match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver invokes the function with batch until it succeeds, retrying from
+// the first reported failure, bisecting on function errors, and sending the
+// batch to the dead-letter log after the last retry. It returns false only if
+// the stack stopped.
+func (p *streamPoller) deliver(ctx context.Context, shard string, batch []map[string]any, bisected bool) bool {
+	pending := batch
+	for retries := 0; ; retries++ {
+		payload, _ := json.Marshal(map[string]any{"Records": pending})
+		res, err := p.invoke(ctx, p.m.function, payload)
+		if err != nil {
+			return false
+		}
+		failedFrom, functionError := 0, res.FunctionError != ""
+		if !functionError {
+			failedFrom = p.firstFailure(res.Payload, pending)
+			if failedFrom < 0 {
+				p.mu.Lock()
+				p.delivered += len(pending)
+				p.mu.Unlock()
+				return true
+			}
+			p.mu.Lock()
+			p.delivered += failedFrom
+			p.mu.Unlock()
+			pending = pending[failedFrom:]
+		}
+		if functionError && p.m.bisect && len(pending) > 1 {
+			half := len(pending) / 2
+			return p.deliver(ctx, shard, pending[:half], true) && p.deliver(ctx, shard, pending[half:], true)
+		}
+		if p.m.maxRetries >= 0 && retries >= p.m.maxRetries {
+			p.deadLetter(shard, pending, res)
+			return true
+		}
+		wait := p.backoff << min(retries, 5)
+		if !sleep(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// firstFailure reads a partial batch response: -1 when every record
+// succeeded, else the index from which to retry. An identifier that is not in
+// the batch fails the whole batch, as Lambda does.
+func (p *streamPoller) firstFailure(payload []byte, batch []map[string]any) int {
+	if !p.m.reportItemFailures {
+		return -1
+	}
+	var resp struct {
+		BatchItemFailures []struct {
+			ItemIdentifier *string `json:"itemIdentifier"`
+		} `json:"batchItemFailures"`
+	}
+	if json.Unmarshal(payload, &resp) != nil || len(resp.BatchItemFailures) == 0 {
+		return -1
+	}
+	first := len(batch)
+	for _, f := range resp.BatchItemFailures {
+		if f.ItemIdentifier == nil || *f.ItemIdentifier == "" {
+			return 0
+		}
+		found := false
+		for i, r := range batch {
+			if r["dynamodb"].(map[string]any)["SequenceNumber"] == *f.ItemIdentifier {
+				first, found = min(first, i), true
+			}
+		}
+		if !found {
+			return 0
+		}
+	}
+	return first
+}
+
+func (p *streamPoller) checkpoint(shard, seq string) {
+	p.mu.Lock()
+	p.checkpoints[shard] = seq
+	cp := make(map[string]string, len(p.checkpoints))
+	for k, v := range p.checkpoints {
+		cp[k] = v
+	}
+	p.mu.Unlock()
+	if p.stateDir == "" {
+		return
+	}
+	b, _ := json.Marshal(cp)
+	path := p.checkpointPath()
+	_ = os.MkdirAll(filepath.Dir(path), 0o755)
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, b, 0o644) == nil {
+		_ = os.Rename(tmp, path)
+	}
+}
+
+func (p *streamPoller) checkpointPath() string {
+	return filepath.Join(p.stateDir, "streams", p.m.function+"."+p.m.event+".json")
+}
+
+func (p *streamPoller) loadCheckpoints() {
+	if p.stateDir == "" {
+		return
+	}
+	b, err := os.ReadFile(p.checkpointPath())
+	if err == nil {
+		_ = json.Unmarshal(b, &p.checkpoints)
+	}
+}
+
+// deadLetter writes what Lambda sends to an OnFailure destination for a
+// stream batch, plus the records themselves for local debugging.
+func (p *streamPoller) deadLetter(shard string, batch []map[string]any, res InvokeResult) {
+	seq := func(i int) string { return batch[i]["dynamodb"].(map[string]any)["SequenceNumber"].(string) }
+	entry := map[string]any{
+		"requestContext": map[string]any{
+			"requestId": res.RequestID, "functionArn": fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", p.region, localAccount, p.m.function),
+			"condition": "RetryAttemptsExhausted", "approximateInvokeCount": p.m.maxRetries + 1,
+		},
+		"responseContext": map[string]any{"statusCode": 200, "functionError": res.FunctionError},
+		"version":         "1.0",
+		"timestamp":       time.Now().UTC().Format(time.RFC3339Nano),
+		"DDBStreamBatchInfo": map[string]any{
+			"shardId": shard, "startSequenceNumber": seq(0), "endSequenceNumber": seq(len(batch) - 1),
+			"batchSize": len(batch), "streamArn": p.m.streamARN,
+		},
+		"destination": p.m.destination,
+		"records":     batch,
+	}
+	p.log.Error("stream records sent to the dead-letter destination", "function", p.m.function, "records", len(batch))
+	if p.stateDir == "" {
+		return
+	}
+	b, _ := json.Marshal(entry)
+	path := filepath.Join(p.stateDir, "dlq", p.m.function+".jsonl")
+	_ = os.MkdirAll(filepath.Dir(path), 0o755)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.Write(append(b, '\n'))
+}
+
+// lambdaRecord renders a stream record as Lambda's DynamoDB event record.
+func (p *streamPoller) lambdaRecord(r types.Record) map[string]any {
+	d := r.Dynamodb
+	ddb := map[string]any{
+		"SequenceNumber": deref(d.SequenceNumber),
+		"SizeBytes":      json.Number(fmt.Sprint(deref(d.SizeBytes))),
+		"StreamViewType": string(d.StreamViewType),
+		"Keys":           attrMap(d.Keys),
+	}
+	if d.ApproximateCreationDateTime != nil {
+		ddb["ApproximateCreationDateTime"] = json.Number(fmt.Sprint(d.ApproximateCreationDateTime.Unix()))
+	}
+	if d.NewImage != nil {
+		ddb["NewImage"] = attrMap(d.NewImage)
+	}
+	if d.OldImage != nil {
+		ddb["OldImage"] = attrMap(d.OldImage)
+	}
+	return map[string]any{
+		"eventID": deref(r.EventID), "eventName": string(r.EventName), "eventVersion": deref(r.EventVersion),
+		"eventSource": "aws:dynamodb", "awsRegion": p.region, "dynamodb": ddb, "eventSourceARN": p.m.streamARN,
+	}
+}
+
+func attrMap(m map[string]types.AttributeValue) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = attrJSON(v)
+	}
+	return out
+}
+
+func attrJSON(v types.AttributeValue) map[string]any {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return map[string]any{"S": x.Value}
+	case *types.AttributeValueMemberN:
+		return map[string]any{"N": x.Value}
+	case *types.AttributeValueMemberB:
+		return map[string]any{"B": base64.StdEncoding.EncodeToString(x.Value)}
+	case *types.AttributeValueMemberBOOL:
+		return map[string]any{"BOOL": x.Value}
+	case *types.AttributeValueMemberNULL:
+		return map[string]any{"NULL": true}
+	case *types.AttributeValueMemberSS:
+		return map[string]any{"SS": x.Value}
+	case *types.AttributeValueMemberNS:
+		return map[string]any{"NS": x.Value}
+	case *types.AttributeValueMemberBS:
+		var bs []string
+		for _, b := range x.Value {
+			bs = append(bs, base64.StdEncoding.EncodeToString(b))
+		}
+		return map[string]any{"BS": bs}
+	case *types.AttributeValueMemberM:
+		return map[string]any{"M": attrMap(x.Value)}
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(x.Value))
+		for i, e := range x.Value {
+			l[i] = attrJSON(e)
+		}
+		return map[string]any{"L": l}
+	}
+	return map[string]any{"NULL": true}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// sleep waits d or until ctx ends; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

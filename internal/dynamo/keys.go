@@ -1,0 +1,55 @@
+// Package dynamo is the DynamoDB adapter: the single-table model of design.md.
+//
+// Every key format lives in this file. A school's items share its partition
+// key, so a school's data is one Query away and never mixed with another's:
+//
+//	item          PK                 SK                     GSI1PK            GSI1SK
+//	school        SCHOOL#{school}    SCHOOL
+//	group         SCHOOL#{school}    GROUP#{lower(name)}
+//	user          SCHOOL#{school}    USER#{email}           TOKEN#{hash}      SCHOOL#{school}   (GSI1 only while an invitation is pending)
+//	import        SCHOOL#{school}    IMPORT#{importId}
+//	relationship  SCHOOL#{school}    REL#{student}#{parent}
+//
+// Access patterns:
+//   - school by id:                    GetItem PK=SCHOOL#id SK=SCHOOL
+//   - groups of a school:              Query PK=SCHOOL#id, SK begins_with GROUP#
+//   - a member (role check, lookups):  GetItem PK=SCHOOL#id SK=USER#email
+//   - invitation by token:             Query GSI1 GSI1PK=TOKEN#sha256(token)
+//
+// Every item carries a "type" attribute so stream filters can pick items.
+package dynamo
+
+import "strings"
+
+// Attribute names shared by every item.
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrType   = "type"
+)
+
+// Item types, the value of the "type" attribute.
+const (
+	typeSchool = "school"
+	typeGroup  = "group"
+	typeUser   = "user"
+)
+
+// GSI1 is the sparse index of pending invitations by token hash.
+const GSI1 = "GSI1"
+
+func schoolPK(schoolID string) string { return "SCHOOL#" + schoolID }
+
+const schoolSK = "SCHOOL"
+
+const groupPrefix = "GROUP#"
+
+func groupSK(name string) string { return groupPrefix + strings.ToLower(strings.TrimSpace(name)) }
+
+const userPrefix = "USER#"
+
+func userSK(email string) string { return userPrefix + email }
+
+func tokenPK(hash string) string { return "TOKEN#" + hash }
