@@ -3,6 +3,7 @@ package local
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -101,6 +102,16 @@ func matchObject(pattern map[string]any, v map[string]any, present bool) bool {
 		ok = ok && present
 		switch x := p.(type) {
 		case map[string]any:
+			if arr, isArr := val.([]any); isArr && ok {
+				// Objects inside an array: any element may match.
+				if !slices.ContainsFunc(arr, func(e any) bool {
+					sub, isObj := e.(map[string]any)
+					return isObj && matchObject(x, sub, true)
+				}) {
+					return false
+				}
+				continue
+			}
 			sub, isObj := val.(map[string]any)
 			if !matchObject(x, sub, ok && isObj) {
 				return false

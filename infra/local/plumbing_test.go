@@ -1,0 +1,234 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// presignPut returns a presigned PUT URL that signs the content length.
+func presignPut(t *testing.T, key string, length int64, expires time.Duration) string {
+	t.Helper()
+	ps := s3.NewPresignClient(fixture.S3)
+	req, err := ps.PresignPutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: ptr(fixture.Buckets["Bucket"]), Key: &key, ContentLength: &length,
+	}, s3.WithPresignExpires(expires))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(req.URL, "content-length") {
+		t.Fatalf("presigned URL does not sign the content length: %s", req.URL)
+	}
+	return req.URL
+}
+
+func httpPut(t *testing.T, u string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func objectExists(t *testing.T, key string) bool {
+	t.Helper()
+	_, err := fixture.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: ptr(fixture.Buckets["Bucket"]), Key: &key})
+	return err == nil
+}
+
+func TestS3UploadPlumbing(t *testing.T) {
+	ctx := context.Background()
+	bucket := fixture.Buckets["Bucket"]
+	body := []byte("email\nann@school.test\n")
+
+	// Objects the subscription's prefix and suffix leave out.
+	for _, key := range []string{"other/a.csv", "uploads/a.txt"} {
+		if _, err := fixture.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: ptr(key), Body: bytes.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+
+	key := "uploads/demo/import 1.csv"
+	t.Run("upload with a different length is refused", func(t *testing.T) {
+		u := presignPut(t, key, int64(len(body)), 5*time.Minute)
+		if got := httpPut(t, u, append(body, "extra"...)); got != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", got)
+		}
+		if objectExists(t, key) {
+			t.Error("the object was stored")
+		}
+	})
+	t.Run("upload to another key is refused", func(t *testing.T) {
+		u, _ := url.Parse(presignPut(t, key, int64(len(body)), 5*time.Minute))
+		u.Path = "/" + bucket + "/uploads/demo/someone-else.csv"
+		if got := httpPut(t, u.String(), body); got != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", got)
+		}
+		if objectExists(t, "uploads/demo/someone-else.csv") {
+			t.Error("the object was stored")
+		}
+	})
+	t.Run("expired URL is refused", func(t *testing.T) {
+		u := presignPut(t, key, int64(len(body)), time.Second)
+		time.Sleep(2100 * time.Millisecond)
+		if got := httpPut(t, u, body); got != http.StatusForbidden {
+			t.Errorf("status = %d, want 403", got)
+		}
+	})
+	if len(recorded(t, "S3Function")) != 0 {
+		t.Fatalf("S3Function received events for refused or unsubscribed objects: %s", recorded(t, "S3Function"))
+	}
+
+	t.Run("signed upload is stored and delivered once", func(t *testing.T) {
+		u := presignPut(t, key, int64(len(body)), 5*time.Minute)
+		if got := httpPut(t, u, body); got != http.StatusOK {
+			t.Fatalf("status = %d, want 200", got)
+		}
+		eventually(t, 10*time.Second, "the S3 event", func() bool { return len(recorded(t, "S3Function")) > 0 })
+		time.Sleep(300 * time.Millisecond) // a second delivery would arrive by now
+		evs := recorded(t, "S3Function")
+		if len(evs) != 1 {
+			t.Fatalf("got %d events, want 1: %s", len(evs), evs)
+		}
+		var ev events.S3Event
+		if err := json.Unmarshal(evs[0], &ev); err != nil {
+			t.Fatal(err)
+		}
+		if len(ev.Records) != 1 {
+			t.Fatalf("got %d records", len(ev.Records))
+		}
+		r := ev.Records[0]
+		got := []any{r.EventSource, r.EventName, r.S3.Bucket.Name, r.S3.Object.Key, r.S3.Object.Size}
+		want := []any{"aws:s3", "ObjectCreated:Put", bucket, "uploads/demo/import+1.csv", int64(len(body))}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("record field %d = %v, want %v", i, got[i], want[i])
+			}
+		}
+		if k, _ := url.QueryUnescape(r.S3.Object.Key); k != key {
+			t.Errorf("decoded key = %q, want %q", k, key)
+		}
+	})
+}
+
+// streamRecords flattens the batches a stream fixture recorded.
+func streamBatches(t *testing.T, fn string) [][]events.DynamoDBEventRecord {
+	t.Helper()
+	var out [][]events.DynamoDBEventRecord
+	for _, raw := range recorded(t, fn) {
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev.Records)
+	}
+	return out
+}
+
+func putItem(t *testing.T, item map[string]string) {
+	t.Helper()
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fixture.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: ptr(fixture.Tables["Table"]), Item: av}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStreamPlumbing(t *testing.T) {
+	// The failing record sits between two that succeed.
+	for _, it := range []map[string]string{
+		{"PK": "w1", "SK": "x", "type": "watched"},
+		{"PK": "i1", "SK": "x", "type": "ignored"},
+		{"PK": "w2", "SK": "x", "type": "watched", "fail": "2"},
+		{"PK": "w3", "SK": "x", "type": "watched"},
+		{"PK": "i2", "SK": "x"},
+	} {
+		putItem(t, it)
+	}
+
+	keysOf := func(recs []events.DynamoDBEventRecord) []string {
+		var ks []string
+		for _, r := range recs {
+			ks = append(ks, r.Change.Keys["PK"].String())
+		}
+		return ks
+	}
+	// w1 succeeds on the first delivery; w2 fails twice, and each time the
+	// mapping redelivers from w2, so w3 comes again with it.
+	eventually(t, 15*time.Second, "w3 delivered after w2's last failure", func() bool {
+		n := 0
+		for _, b := range streamBatches(t, "StreamFunction") {
+			for _, k := range keysOf(b) {
+				if k == "w2" {
+					n++
+				}
+			}
+		}
+		return n >= 3
+	})
+	time.Sleep(500 * time.Millisecond)
+	counts := map[string]int{}
+	for _, b := range streamBatches(t, "StreamFunction") {
+		for _, r := range b {
+			counts[r.Change.Keys["PK"].String()]++
+			if r.EventName != "INSERT" || r.EventSource != "aws:dynamodb" || r.Change.NewImage["type"].String() != "watched" {
+				t.Errorf("unexpected record %+v", r)
+			}
+		}
+	}
+	want := map[string]int{"w1": 1, "w2": 3, "w3": 3}
+	if len(counts) != len(want) || counts["w1"] != want["w1"] || counts["w2"] != want["w2"] || counts["w3"] != want["w3"] {
+		t.Errorf("deliveries per item = %v, want %v (ignored items filtered out, failures redelivered from the first failed record)", counts, want)
+	}
+}
+
+func TestStreamRetriesExhaustedGoToDeadLetters(t *testing.T) {
+	putItem(t, map[string]string{"PK": "d1", "SK": "x", "type": "doomed"})
+	putItem(t, map[string]string{"PK": "d2", "SK": "x", "type": "doomed", "crash": "always"})
+	eventually(t, 15*time.Second, "a dead letter", func() bool {
+		dl, _ := fixture.DeadLetters("DoomedStreamFunction")
+		return len(dl) > 0
+	})
+	time.Sleep(500 * time.Millisecond)
+	dl, err := fixture.DeadLetters("DoomedStreamFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dl) != 1 {
+		t.Fatalf("got %d dead letters, want 1 (bisect should isolate the crashing record): %s", len(dl), dl)
+	}
+	var entry struct {
+		RequestContext struct{ Condition string }
+		DDBStreamBatchInfo struct {
+			BatchSize int
+			StreamArn string
+		}
+		Records []events.DynamoDBEventRecord
+	}
+	if err := json.Unmarshal(dl[0], &entry); err != nil {
+		t.Fatal(err)
+	}
+	if entry.RequestContext.Condition != "RetryAttemptsExhausted" || entry.DDBStreamBatchInfo.BatchSize != 1 ||
+		len(entry.Records) != 1 || entry.Records[0].Change.Keys["PK"].String() != "d2" || entry.DDBStreamBatchInfo.StreamArn == "" {
+		t.Errorf("dead letter = %+v", entry)
+	}
+}
