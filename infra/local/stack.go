@@ -56,6 +56,10 @@ type Options struct {
 	// EnvVars override function environment variables declared in the
 	// template, by function logical id, as `sam local --env-vars` does.
 	EnvVars map[string]map[string]string
+	// EmulatorsOnly starts the emulators and creates the template's table,
+	// bucket and email template, but builds and runs no function: what
+	// adapter tests need.
+	EmulatorsOnly bool
 	// Output receives emulator and function output besides the log files.
 	Output io.Writer
 	// Logger receives the stack's own messages; default discards them.
@@ -133,7 +137,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	// Builds run while the emulators start.
 	buildErr := make(chan error, 1)
-	go func() { buildErr <- s.buildFunctions(ctx) }()
+	if opts.EmulatorsOnly {
+		buildErr <- nil
+	} else {
+		go func() { buildErr <- s.buildFunctions(ctx) }()
+	}
 
 	webhook, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -150,6 +158,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	if err := <-buildErr; err != nil {
 		return nil, err
+	}
+	if opts.EmulatorsOnly {
+		return s, nil
 	}
 	if err := s.startFunctions(); err != nil {
 		return nil, err
@@ -635,3 +646,6 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// Root is the repository root the stack runs from.
+func (s *Stack) Root() string { return s.opts.Root }

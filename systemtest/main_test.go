@@ -1,0 +1,83 @@
+// Package systemtest drives the service as its users do, through the local
+// stack: the real template.yaml, every function built and run behind the
+// Lambda Runtime API, the HTTP API with its JWT authorizer, and the emulators.
+package systemtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local"
+)
+
+var stack *local.Stack
+
+// A second school, so tests can show that nothing crosses between schools.
+const (
+	otherSchoolID = "other"
+	otherOwner    = "head@other.school"
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "systemtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	stack, err = local.Start(ctx, local.Options{StateDir: filepath.Join(dir, "state")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: the local stack did not start:", err)
+		return 1
+	}
+	defer stack.Close()
+	for _, s := range [][3]string{{local.DemoSchoolID, local.DemoSchoolName, local.DemoOwnerEmail}, {otherSchoolID, "Other School", otherOwner}} {
+		if err := stack.SeedSchool(ctx, s[0], s[1], s[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: seed:", err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// call sends an HTTP request to the local API as the holder of token ("" for none).
+func call(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, stack.APIURL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
