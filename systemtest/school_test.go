@@ -40,7 +40,9 @@ func TestGetSchoolOverHTTP(t *testing.T) {
 					t.Errorf("got %+v", got)
 				}
 			case tt.wantCode != "":
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != tt.wantCode || e.Error.Message == "" {
 					t.Errorf("error body = %s", body)
 				}

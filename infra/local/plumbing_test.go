@@ -221,7 +221,7 @@ func TestStreamRetriesExhaustedGoToDeadLetters(t *testing.T) {
 		t.Fatalf("got %d dead letters, want 1 (bisect should isolate the crashing record): %s", len(dl), dl)
 	}
 	var entry struct {
-		RequestContext struct{ Condition string }
+		RequestContext     struct{ Condition string }
 		DDBStreamBatchInfo struct {
 			BatchSize int
 			StreamArn string

@@ -204,4 +204,3 @@ func (s *Store) CreateSchool(ctx context.Context, school roster.School, ownerEma
 	}
 	return nil
 }
-

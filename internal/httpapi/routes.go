@@ -23,4 +23,3 @@ func UsersAPI(rt *Router, schools SchoolGetter) {
 		return OK(v), nil
 	})
 }
-
