@@ -1,0 +1,57 @@
+package csvimport
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckEmail(t *testing.T) {
+	tests := []struct {
+		email string
+		want  string
+	}{
+		{"ann@school.org", ""},
+		{"ann.lee+year7@school.org.uk", ""},
+		{"o'neill@school.ie", ""},
+		{"a_b-c!#$%&*/=?^`{|}~@x.io", ""},
+		{"zoë@école.fr", ""},
+		{"user@xn--cole-9oa.fr", ""},
+		{"user@sub-domain.school.org", ""},
+		{"", msgEmailRequired},
+		{"ann lee@school.org", msgEmailSpaces},
+		{"ann@school .org", msgEmailSpaces},
+		{"ann\t@school.org", msgEmailSpaces},
+		{"ann @@school.org", msgEmailSpaces}, // spaces win over format
+		{"ann@", msgEmailFormat},
+		{"ann", msgEmailFormat},
+		{"@school.org", msgEmailFormat},
+		{"ann@@school.org", msgEmailFormat},
+		{"ann@bob@school.org", msgEmailFormat},
+		{"ann@school", msgEmailFormat},
+		{"ann@.school.org", msgEmailFormat},
+		{"ann@school..org", msgEmailFormat},
+		{"ann@school.org.", msgEmailFormat},
+		{"ann@-school.org", msgEmailFormat},
+		{"ann@school-.org", msgEmailFormat},
+		{"ann@school.123", msgEmailFormat},
+		{"ann@192.168.0.1", msgEmailFormat},
+		{".ann@school.org", msgEmailFormat},
+		{"ann.@school.org", msgEmailFormat},
+		{"an..n@school.org", msgEmailFormat},
+		{`"ann lee"@school.org`, msgEmailSpaces},
+		{`"ann"@school.org`, msgEmailFormat},
+		{"ann<x>@school.org", msgEmailFormat},
+		{"ann,bob@school.org", msgEmailFormat},
+		{"ann@scho_ol.org", msgEmailFormat},
+		{"ann\x00@school.org", msgEmailFormat},
+		{strings.Repeat("a", 65) + "@school.org", msgEmailFormat},
+		{strings.Repeat("a", 64) + "@school.org", ""},
+		{"a@" + strings.Repeat("b", 64) + ".org", msgEmailFormat},
+		{"a@" + strings.Repeat("b.", 130) + "org", msgEmailFormat},
+	}
+	for _, tt := range tests {
+		if got := checkEmail(tt.email); got != tt.want {
+			t.Errorf("checkEmail(%q) = %q, want %q", tt.email, got, tt.want)
+		}
+	}
+}

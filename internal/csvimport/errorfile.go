@@ -1,0 +1,104 @@
+package csvimport
+
+import (
+	"encoding/csv"
+	"io"
+	"strings"
+)
+
+// ErrorFile writes the error file as rows come: the original header and cells
+// of every invalid row plus an "error" column, as UTF-8 with a BOM and CRLF
+// line endings so Excel opens it as it was, and with every cell that a
+// spreadsheet would run as a formula neutralised. Fixing the rows and
+// uploading the file again works: the reader drops the neutralising
+// apostrophe and ignores the error column.
+type ErrorFile struct {
+	w      *csv.Writer
+	out    io.Writer
+	width  int
+	record []string
+	Rows   int // invalid rows written
+}
+
+var _ Sink = (*ErrorFile)(nil)
+
+// NewErrorFile returns an ErrorFile writing to w.
+func NewErrorFile(w io.Writer) *ErrorFile {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	return &ErrorFile{w: cw, out: w}
+}
+
+// Start writes the BOM and the header with the error column.
+func (e *ErrorFile) Start(header []string) error {
+	if _, err := io.WriteString(e.out, "\uFEFF"); err != nil {
+		return err
+	}
+	e.width = len(header)
+	rec := make([]string, 0, len(header)+1)
+	for _, h := range header {
+		rec = append(rec, SafeCell(h))
+	}
+	return e.w.Write(append(rec, "error"))
+}
+
+// Row writes r if it is invalid: its cells under the header, the error, then
+// any cells beyond the header's columns.
+func (e *ErrorFile) Row(r *RowResult) error {
+	if r.Status != StatusInvalid {
+		return nil
+	}
+	e.record = e.record[:0]
+	for i := 0; i < e.width; i++ {
+		c := ""
+		if i < len(r.Cells) {
+			c = r.Cells[i]
+		}
+		e.record = append(e.record, SafeCell(c))
+	}
+	e.record = append(e.record, SafeCell(r.Error))
+	for i := e.width; i < len(r.Cells); i++ {
+		e.record = append(e.record, SafeCell(r.Cells[i]))
+	}
+	e.Rows++
+	return e.w.Write(e.record)
+}
+
+// Close flushes what is buffered.
+func (e *ErrorFile) Close() error {
+	e.w.Flush()
+	return e.w.Error()
+}
+
+// SafeCell neutralises a cell a spreadsheet would evaluate: one that starts
+// with = + - @, a tab or a carriage return gets a leading apostrophe, which
+// spreadsheets show as text (OWASP's advice for CSV injection).
+func SafeCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// Sinks sends every row to each sink in turn.
+func Sinks(sinks ...Sink) Sink { return multiSink(sinks) }
+
+type multiSink []Sink
+
+func (m multiSink) Start(header []string) error {
+	for _, s := range m {
+		if err := s.Start(header); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m multiSink) Row(r *RowResult) error {
+	for _, s := range m {
+		if err := s.Row(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package csvimport
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Kind is what an import file holds.
+type Kind string
+
+// Kinds of import.
+const (
+	KindUsers         Kind = "users"
+	KindRelationships Kind = "relationships"
+)
+
+// Fields a column can map to.
+const (
+	fieldEmail        = "email"
+	fieldFirstName    = "first_name"
+	fieldLastName     = "last_name"
+	fieldGroup        = "group"
+	fieldStudentEmail = "student_email"
+	fieldParentEmail  = "parent_email"
+	fieldRelationType = "relationship_type"
+)
+
+// synonyms maps a normalised header (lower case, without spaces, hyphens,
+// underscores or dots) to the field it holds, per kind. "Year Group" is
+// deliberately absent: a year is not one of the school's groups.
+var synonyms = map[Kind]map[string]string{
+	KindUsers: {
+		"email": fieldEmail, "emailaddress": fieldEmail, "mail": fieldEmail, "mailaddress": fieldEmail,
+		"useremail": fieldEmail, "emailaddr": fieldEmail,
+		"firstname": fieldFirstName, "forename": fieldFirstName, "forenames": fieldFirstName,
+		"givenname": fieldFirstName, "first": fieldFirstName, "fname": fieldFirstName, "legalforename": fieldFirstName,
+		"lastname": fieldLastName, "surname": fieldLastName, "familyname": fieldLastName, "last": fieldLastName,
+		"lname": fieldLastName, "legalsurname": fieldLastName,
+		"group": fieldGroup, "usergroup": fieldGroup, "groupname": fieldGroup, "role": fieldGroup, "usertype": fieldGroup,
+	},
+	KindRelationships: {
+		"studentemail": fieldStudentEmail, "pupilemail": fieldStudentEmail, "childemail": fieldStudentEmail,
+		"learneremail": fieldStudentEmail, "studentemailaddress": fieldStudentEmail, "pupilemailaddress": fieldStudentEmail,
+		"parentemail": fieldParentEmail, "guardianemail": fieldParentEmail, "contactemail": fieldParentEmail,
+		"careremail": fieldParentEmail, "parentemailaddress": fieldParentEmail,
+		"guardianemailaddress": fieldParentEmail, "contactemailaddress": fieldParentEmail,
+		"relationshiptype": fieldRelationType, "relationship": fieldRelationType, "relation": fieldRelationType,
+		"relationshiprole": fieldRelationType, "type": fieldRelationType,
+	},
+}
+
+// required lists each kind's required fields with the column name the
+// template uses.
+var required = map[Kind][]string{
+	KindUsers:         {fieldEmail},
+	KindRelationships: {fieldStudentEmail, fieldParentEmail},
+}
+
+// normalizeHeader folds a header cell for matching: case, spaces, hyphens,
+// underscores and dots do not count.
+func normalizeHeader(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
+		if unicode.IsSpace(r) || r == '-' || r == '_' || r == '.' || r == '\ufeff' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// columns is a header mapped onto fields.
+type columns struct {
+	index   map[string]int // field -> column index
+	order   []int          // the mapped column indexes, left to right
+	ignored []string       // header cells that map to nothing
+}
+
+func (c columns) cell(cells []string, field string) string {
+	i, ok := c.index[field]
+	if !ok || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+// mapHeader maps header cells to fields.
+// Errors: a *FileError when two columns hold the same field or a required
+// field has no column.
+func mapHeader(kind Kind, header []string) (columns, error) {
+	c := columns{index: map[string]int{}}
+	syn := synonyms[kind]
+	for i, h := range header {
+		field, ok := syn[normalizeHeader(h)]
+		if !ok {
+			if strings.TrimSpace(h) != "" {
+				c.ignored = append(c.ignored, strings.TrimSpace(h))
+			}
+			continue
+		}
+		if j, dup := c.index[field]; dup {
+			return c, fileErrorf(ReasonDuplicateColumn, "Columns %q and %q both hold %s. Keep one of them and upload the file again.",
+				strings.TrimSpace(header[j]), strings.TrimSpace(h), field)
+		}
+		c.index[field] = i
+		c.order = append(c.order, i)
+	}
+	var missing []string
+	for _, f := range required[kind] {
+		if _, ok := c.index[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		var found []string
+		for _, h := range header {
+			if h = strings.TrimSpace(h); h != "" {
+				found = append(found, fmt.Sprintf("%q", h))
+			}
+		}
+		foundText := "none"
+		if len(found) > 0 {
+			foundText = strings.Join(found, ", ")
+		}
+		noun := "column"
+		if len(missing) > 1 {
+			noun = "columns"
+		}
+		return c, fileErrorf(ReasonMissingColumn, "The file has no %s %s. Columns found: %s. Download the template to see the expected columns.",
+			strings.Join(missing, " and "), noun, foundText)
+	}
+	sort.Strings(c.ignored)
+	return c, nil
+}

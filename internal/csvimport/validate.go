@@ -1,0 +1,536 @@
+package csvimport
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// Status is what will become of a row.
+type Status string
+
+// Row statuses.
+const (
+	StatusValid     Status = "valid"     // will be created
+	StatusInvalid   Status = "invalid"   // has an error; will not be imported
+	StatusSkipped   Status = "skipped"   // users: already a member or already invited
+	StatusUpdated   Status = "updated"   // relationships: the pair exists with another type
+	StatusUnchanged Status = "unchanged" // relationships: the pair exists with this type
+)
+
+// Reasons a users row is skipped.
+const (
+	ReasonAlreadyMember  = "Already a member"
+	ReasonAlreadyInvited = "Already invited"
+)
+
+// RowResult is the outcome of one row, with its normalised values.
+type RowResult struct {
+	Row    int    `json:"row"`
+	Status Status `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Users.
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Group     string `json:"group,omitempty"`
+	// Relationships.
+	StudentEmail     string `json:"studentEmail,omitempty"`
+	ParentEmail      string `json:"parentEmail,omitempty"`
+	RelationshipType string `json:"relationshipType,omitempty"`
+	// Cells are the row as it was in the file, for the error file.
+	Cells []string `json:"-"`
+
+	errorKey string // Error without its row number, for counting
+}
+
+// Pair is a student-parent link, by normalised emails.
+type Pair struct {
+	Student, Parent string
+}
+
+// Directory answers what the school already holds. The preview Lambda backs
+// it with batched DynamoDB reads; calls carry at most Options.BatchSize keys.
+type Directory interface {
+	// Members returns the status of each email that is a user of the school;
+	// emails of no user are absent from the map.
+	Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error)
+	// Relationships returns the type of each pair that is already linked.
+	Relationships(ctx context.Context, pairs []Pair) (map[Pair]string, error)
+}
+
+// Sink receives the header and then every row result, in file order.
+type Sink interface {
+	Start(header []string) error
+	Row(r *RowResult) error
+}
+
+// Options configure a validation.
+type Options struct {
+	Kind      Kind
+	Groups    []string  // users: the school's group names
+	Directory Directory // nil: the school has nobody yet
+	Limits    Limits
+	BatchSize int // keys per Directory call; default 100 (DynamoDB's BatchGetItem)
+}
+
+// Summary is what the preview shows about a whole file.
+type Summary struct {
+	Kind      Kind              `json:"kind"`
+	Encoding  string            `json:"encoding"`
+	Delimiter string            `json:"delimiter"`
+	Header    []string          `json:"header"`
+	Columns   map[string]string `json:"columns"` // field -> header cell it was read from
+	Total     int               `json:"total"`
+	Valid     int               `json:"valid"`
+	Invalid   int               `json:"invalid"`
+	Skipped   int               `json:"skipped"`
+	Updated   int               `json:"updated"`
+	Unchanged int               `json:"unchanged"`
+	// SkipReasons counts skipped rows by reason.
+	SkipReasons map[string]int `json:"skipReasons"`
+	// ErrorCounts counts invalid rows by message (row numbers left out).
+	ErrorCounts map[string]int `json:"errorCounts"`
+	Warnings    []string       `json:"warnings"`
+	// Preview is at most PreviewRows rows: invalid rows first, then the
+	// others, each in file order.
+	Preview     []RowResult `json:"preview"`
+	PreviewNote string      `json:"previewNote,omitempty"`
+}
+
+// PreviewRows is how many rows the preview shows at most.
+const PreviewRows = 50
+
+// The seven relationship types; the first is the default.
+var RelationshipTypes = []string{"guardian", "mother", "father", "step_parent", "grandparent", "carer", "other"}
+
+// Relationships messages, in the words of spec.md.
+const (
+	msgStudentRequired  = "Student email: email is required"
+	msgParentRequired   = "Parent email: email is required"
+	msgStudentNotFound  = "Student not found in organisation"
+	msgParentNotFound   = "Parent not found in organisation"
+	msgSamePerson       = "Student and parent cannot be the same person"
+	msgInvalidRelType   = "Invalid relationship type"
+	keyDuplicateEmail   = "Duplicate email"
+	keyDuplicatePair    = "Duplicate of an earlier row"
+	keyExtraCells       = "More values than columns"
+	keyCellTooLong      = "Cell too long"
+	defaultRelationType = "guardian"
+)
+
+// Validate reads an upload and validates every row, sending each result to
+// sink in file order, and returns the summary.
+//
+// Users rows are checked in this order, and get the first error that
+// applies: more non-empty cells than the header has columns; a cell over the
+// length limit; "Email is required"; "Email contains spaces"; "Invalid email
+// format"; "Duplicate email (same as row N)"; "Unknown group: X". A row that
+// passes is "skipped" when the person is already a member or already invited
+// (a removed person is invited again), else "valid".
+//
+// Relationships rows: more cells than columns; a cell too long; "Student
+// email: email is required"; "Parent email: email is required"; "Student and
+// parent cannot be the same person"; "Invalid relationship type"; "Duplicate
+// of row N"; "Student not found in organisation"; "Parent not found in
+// organisation". A row that passes is "updated" when the pair exists with
+// another type, "unchanged" when with the same type, else "valid".
+//
+// Errors: a *FileError when the file cannot be read at all (then the rows
+// already sent to sink must be discarded); errors of the Directory or the
+// Sink as they come; ctx's error if it ends.
+func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summary, error) {
+	if opts.Kind != KindUsers && opts.Kind != KindRelationships {
+		return nil, fmt.Errorf("csvimport: unknown kind %q", opts.Kind)
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100
+	}
+	opts.Limits = opts.Limits.withDefaults()
+	rd, err := NewReader(r, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := mapHeader(opts.Kind, rd.Header)
+	if err != nil {
+		return nil, err
+	}
+	v := newValidator(opts, rd, cols)
+	if err := sink.Start(rd.Header); err != nil {
+		return nil, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		v.check(rec)
+		if v.lookups >= opts.BatchSize || len(v.pending) >= 4*opts.BatchSize {
+			if err := v.flush(ctx, sink); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := v.flush(ctx, sink); err != nil {
+		return nil, err
+	}
+	if v.sum.Total == 0 {
+		return nil, fileErrorf(ReasonNoRows, "The file has a header row but no data rows.")
+	}
+	v.finish()
+	return &v.sum, nil
+}
+
+type validator struct {
+	opts    Options
+	rd      *Reader
+	cols    columns
+	groups  map[string]string // lower-case name -> name
+	dups    *dupIndex
+	sum     Summary
+	pending []*RowResult // rows waiting for their lookups, in file order
+	lookups int          // rows in pending that need a lookup
+	invalid []RowResult  // the first PreviewRows invalid rows
+	others  []RowResult  // the first PreviewRows other rows
+}
+
+func newValidator(opts Options, rd *Reader, cols columns) *validator {
+	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex()}
+	for _, g := range opts.Groups {
+		v.groups[roster.GroupKey(g)] = g
+	}
+	v.sum = Summary{
+		Kind: opts.Kind, Encoding: rd.Encoding, Delimiter: DelimiterName(rd.Delimiter), Header: rd.Header,
+		Columns: map[string]string{}, SkipReasons: map[string]int{}, ErrorCounts: map[string]int{}, Warnings: []string{},
+	}
+	for f, i := range cols.index {
+		v.sum.Columns[f] = strings.TrimSpace(rd.Header[i])
+	}
+	return v
+}
+
+func (v *validator) fail(r *RowResult, msg, key string) {
+	r.Status, r.Error, r.errorKey = StatusInvalid, msg, key
+}
+
+// check runs the checks that need nothing but the file, in the documented
+// order, and queues the row.
+func (v *validator) check(rec Record) {
+	r := &RowResult{Row: rec.Row, Cells: rec.Cells, Status: StatusValid}
+	v.pending = append(v.pending, r)
+	if n := nonEmptyBeyond(rec.Cells, len(v.rd.Header)); n > 0 {
+		v.fail(r, fmt.Sprintf("Row has %d more value(s) than the file has columns", n), keyExtraCells)
+		return
+	}
+	for _, i := range v.cols.order {
+		if i < len(rec.Cells) && len(rec.Cells[i]) > v.opts.Limits.MaxCellChars && utf8.RuneCountInString(rec.Cells[i]) > v.opts.Limits.MaxCellChars {
+			v.fail(r, fmt.Sprintf("%s is longer than %s characters", strings.TrimSpace(v.rd.Header[i]), thousands(v.opts.Limits.MaxCellChars)), keyCellTooLong)
+			return
+		}
+	}
+	if v.opts.Kind == KindUsers {
+		v.checkUser(r, rec.Cells)
+	} else {
+		v.checkRelationship(r, rec.Cells)
+	}
+	if r.Status == StatusValid {
+		v.lookups++
+	}
+}
+
+func (v *validator) checkUser(r *RowResult, cells []string) {
+	r.Email = roster.NormalizeEmail(v.cols.cell(cells, fieldEmail))
+	r.FirstName = cleanText(v.cols.cell(cells, fieldFirstName))
+	r.LastName = cleanText(v.cols.cell(cells, fieldLastName))
+	if msg := checkEmail(r.Email); msg != "" {
+		v.fail(r, msg, msg)
+		return
+	}
+	if first, dup := v.dups.firstRow(r.Email, r.Row); dup {
+		v.fail(r, fmt.Sprintf("Duplicate email (same as row %d)", first), keyDuplicateEmail)
+		return
+	}
+	group := cleanText(v.cols.cell(cells, fieldGroup))
+	if group == "" {
+		group = roster.DefaultGroup
+	}
+	name, ok := v.groups[roster.GroupKey(group)]
+	if !ok {
+		msg := "Unknown group: " + group
+		v.fail(r, msg, msg)
+		return
+	}
+	r.Group = name
+}
+
+func (v *validator) checkRelationship(r *RowResult, cells []string) {
+	r.StudentEmail = roster.NormalizeEmail(v.cols.cell(cells, fieldStudentEmail))
+	r.ParentEmail = roster.NormalizeEmail(v.cols.cell(cells, fieldParentEmail))
+	switch {
+	case r.StudentEmail == "":
+		v.fail(r, msgStudentRequired, msgStudentRequired)
+		return
+	case r.ParentEmail == "":
+		v.fail(r, msgParentRequired, msgParentRequired)
+		return
+	case r.StudentEmail == r.ParentEmail:
+		v.fail(r, msgSamePerson, msgSamePerson)
+		return
+	}
+	t, ok := relationshipType(v.cols.cell(cells, fieldRelationType))
+	if !ok {
+		v.fail(r, msgInvalidRelType, msgInvalidRelType)
+		return
+	}
+	r.RelationshipType = t
+	if first, dup := v.dups.firstRow(r.StudentEmail+"\x00"+r.ParentEmail, r.Row); dup {
+		v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
+	}
+}
+
+// relationshipType normalises a type cell: case, spaces and hyphens do not
+// count ("Step Parent" is step_parent); blank is guardian.
+func relationshipType(s string) (string, bool) {
+	s = strings.ToLower(cleanText(s))
+	if s == "" {
+		return defaultRelationType, true
+	}
+	s = strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+	for _, t := range RelationshipTypes {
+		if s == t || s == strings.ReplaceAll(t, "_", "") {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// flush looks up the queued rows' people in the Directory, settles their
+// status and sends them to the sink in file order.
+func (v *validator) flush(ctx context.Context, sink Sink) error {
+	if v.lookups > 0 && v.opts.Directory != nil {
+		var err error
+		if v.opts.Kind == KindUsers {
+			err = v.settleUsers(ctx)
+		} else {
+			err = v.settleRelationships(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range v.pending {
+		v.count(r)
+		if err := sink.Row(r); err != nil {
+			return err
+		}
+	}
+	v.pending, v.lookups = v.pending[:0], 0
+	return nil
+}
+
+func (v *validator) settleUsers(ctx context.Context) error {
+	var emails []string
+	for _, r := range v.pending {
+		if r.Status == StatusValid {
+			emails = append(emails, r.Email)
+		}
+	}
+	members, err := v.opts.Directory.Members(ctx, emails)
+	if err != nil {
+		return err
+	}
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		switch members[r.Email] {
+		case roster.StatusActive:
+			r.Status, r.Reason = StatusSkipped, ReasonAlreadyMember
+		case roster.StatusInvited:
+			r.Status, r.Reason = StatusSkipped, ReasonAlreadyInvited
+		case roster.StatusRemoved:
+			r.Reason = "Was removed; will be invited again"
+		}
+	}
+	return nil
+}
+
+func (v *validator) settleRelationships(ctx context.Context) error {
+	seen := map[string]bool{}
+	var emails []string
+	var pairs []Pair
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		for _, e := range []string{r.StudentEmail, r.ParentEmail} {
+			if !seen[e] {
+				seen[e] = true
+				emails = append(emails, e)
+			}
+		}
+		pairs = append(pairs, Pair{r.StudentEmail, r.ParentEmail})
+	}
+	members, err := v.members(ctx, emails)
+	if err != nil {
+		return err
+	}
+	links, err := v.opts.Directory.Relationships(ctx, pairs)
+	if err != nil {
+		return err
+	}
+	isUser := func(e string) bool {
+		s, ok := members[e]
+		return ok && s != roster.StatusRemoved
+	}
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		switch {
+		case !isUser(r.StudentEmail):
+			v.fail(r, msgStudentNotFound, msgStudentNotFound)
+		case !isUser(r.ParentEmail):
+			v.fail(r, msgParentNotFound, msgParentNotFound)
+		default:
+			if t, ok := links[Pair{r.StudentEmail, r.ParentEmail}]; ok {
+				if t == r.RelationshipType {
+					r.Status = StatusUnchanged
+				} else {
+					r.Status, r.Reason = StatusUpdated, fmt.Sprintf("Type changes from %s to %s", t, r.RelationshipType)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// members asks the Directory in calls of at most BatchSize emails (a batch of
+// relationship rows names up to twice as many people).
+func (v *validator) members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
+	out := map[string]roster.UserStatus{}
+	for len(emails) > 0 {
+		n := min(len(emails), v.opts.BatchSize)
+		m, err := v.opts.Directory.Members(ctx, emails[:n])
+		if err != nil {
+			return nil, err
+		}
+		for k, s := range m {
+			out[k] = s
+		}
+		emails = emails[n:]
+	}
+	return out, nil
+}
+
+func (v *validator) count(r *RowResult) {
+	s := &v.sum
+	s.Total++
+	switch r.Status {
+	case StatusValid:
+		s.Valid++
+	case StatusInvalid:
+		s.Invalid++
+		s.ErrorCounts[r.errorKey]++
+	case StatusSkipped:
+		s.Skipped++
+		s.SkipReasons[r.Reason]++
+	case StatusUpdated:
+		s.Updated++
+	case StatusUnchanged:
+		s.Unchanged++
+	}
+	keep := &v.others
+	if r.Status == StatusInvalid {
+		keep = &v.invalid
+	}
+	if len(*keep) < PreviewRows {
+		*keep = append(*keep, *r)
+	}
+}
+
+func (v *validator) finish() {
+	s := &v.sum
+	s.Preview = append(s.Preview, v.invalid...)
+	for _, r := range v.others {
+		if len(s.Preview) == PreviewRows {
+			break
+		}
+		s.Preview = append(s.Preview, r)
+	}
+	if s.Total > len(s.Preview) {
+		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), thousands(s.Total))
+	}
+	if len(v.cols.ignored) > 0 {
+		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
+	}
+	switch s.Encoding {
+	case EncodingWindows1252, EncodingUTF16LE, EncodingUTF16BE:
+		s.Warnings = append(s.Warnings, "The file was read as "+s.Encoding+" text.")
+	}
+	if v.rd.Fallbacks > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d row(s) were not valid UTF-8 and were read as Windows-1252.", v.rd.Fallbacks))
+	}
+	if v.rd.Delimiter != ',' {
+		s.Warnings = append(s.Warnings, "Columns are separated by "+DelimiterName(v.rd.Delimiter)+"s.")
+	}
+}
+
+func nonEmptyBeyond(cells []string, n int) int {
+	extra := 0
+	for i := n; i < len(cells); i++ {
+		if strings.TrimSpace(cells[i]) != "" {
+			extra++
+		}
+	}
+	return extra
+}
+
+// cleanText trims a cell, folds runs of white space (line breaks included)
+// to one space, drops control characters, and removes the apostrophe the
+// error file puts before a cell that starts like a formula, so a fixed
+// error file reads back as it was.
+func cleanText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@", s[1]) >= 0 {
+		s = s[1:]
+	}
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+		case unicode.IsControl(r) || r == '\uFEFF':
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
