@@ -76,6 +76,7 @@ type columns struct {
 	index   map[string]int // field -> column index
 	order   []int          // the mapped column indexes, left to right
 	ignored []string       // header cells that map to nothing
+	unused  []int          // their column indexes
 }
 
 func (c columns) cell(cells []string, field string) string {
@@ -97,6 +98,7 @@ func mapHeader(kind Kind, header []string) (columns, error) {
 		if !ok {
 			if strings.TrimSpace(h) != "" {
 				c.ignored = append(c.ignored, strings.TrimSpace(h))
+				c.unused = append(c.unused, i)
 			}
 			continue
 		}

@@ -199,6 +199,9 @@ type validator struct {
 	cols    columns
 	groups  map[string]string // lower-case name -> name
 	dups    *dupIndex
+	// addressCols are ignored columns seen holding an address where the
+	// email was missing.
+	addressCols map[int]bool
 	sum     Summary
 	pending []*RowResult // rows waiting for their lookups, in file order
 	lookups int          // rows in pending that need a lookup
@@ -207,7 +210,7 @@ type validator struct {
 }
 
 func newValidator(opts Options, rd *Reader, cols columns) *validator {
-	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex()}
+	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex(), addressCols: map[int]bool{}}
 	for _, g := range opts.Groups {
 		v.groups[roster.GroupKey(g)] = g
 	}
@@ -256,6 +259,9 @@ func (v *validator) checkUser(r *RowResult, cells []string) {
 	r.LastName = cleanText(v.cols.cell(cells, fieldLastName))
 	if msg := checkEmail(r.Email); msg != "" {
 		v.fail(r, msg, msg)
+		if msg == msgEmailRequired {
+			v.noteAddressColumns(cells)
+		}
 		return
 	}
 	if first, dup := v.dups.firstRow(r.Email, r.Row); dup {
@@ -273,6 +279,17 @@ func (v *validator) checkUser(r *RowResult, cells []string) {
 		return
 	}
 	r.Group = name
+}
+
+// noteAddressColumns remembers ignored columns that hold an address on a row
+// whose email is missing (School Data Sync exports put it in "username"), so
+// the preview can say where the addresses are.
+func (v *validator) noteAddressColumns(cells []string) {
+	for _, i := range v.cols.unused {
+		if i < len(cells) && !v.addressCols[i] && checkEmail(roster.NormalizeEmail(cells[i])) == "" {
+			v.addressCols[i] = true
+		}
+	}
 }
 
 func (v *validator) checkRelationship(r *RowResult, cells []string) {
@@ -300,16 +317,17 @@ func (v *validator) checkRelationship(r *RowResult, cells []string) {
 	}
 }
 
-// relationshipType normalises a type cell: case, spaces and hyphens do not
-// count ("Step Parent" is step_parent); blank is guardian.
+// relationshipType normalises a type cell: case, spaces, hyphens and
+// underscores do not count ("Step Parent" is step_parent); blank is guardian.
 func relationshipType(s string) (string, bool) {
 	s = strings.ToLower(cleanText(s))
 	if s == "" {
 		return defaultRelationType, true
 	}
-	s = strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+	fold := strings.NewReplacer(" ", "", "-", "", "_", "")
+	s = fold.Replace(s)
 	for _, t := range RelationshipTypes {
-		if s == t || s == strings.ReplaceAll(t, "_", "") {
+		if s == fold.Replace(t) {
 			return t, true
 		}
 	}
@@ -476,6 +494,12 @@ func (v *validator) finish() {
 	if len(v.cols.ignored) > 0 {
 		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
 	}
+	for _, i := range v.cols.unused {
+		if v.addressCols[i] {
+			col := strings.TrimSpace(v.rd.Header[i])
+			s.Warnings = append(s.Warnings, fmt.Sprintf("Column %q holds email addresses on rows whose email is empty. If those are the addresses to invite, put them in the %q column.", col, v.sum.Columns[fieldEmail]))
+		}
+	}
 	switch s.Encoding {
 	case EncodingWindows1252, EncodingUTF16LE, EncodingUTF16BE:
 		s.Warnings = append(s.Warnings, "The file was read as "+s.Encoding+" text.")
@@ -504,8 +528,8 @@ func nonEmptyBeyond(cells []string, n int) int {
 // error file reads back as it was.
 func cleanText(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@", s[1]) >= 0 {
-		s = s[1:]
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
+		s = strings.TrimSpace(s[1:])
 	}
 	clean := true
 	for i := 0; i < len(s); i++ {
