@@ -36,6 +36,18 @@ func checkEmail(e string) string {
 	if e == "" {
 		return msgEmailRequired
 	}
+	if msg, ok := checkASCIIEmail(e); ok {
+		return msg
+	}
+	return checkEmailGeneral(e)
+}
+
+// checkEmailGeneral is the rule for any address; checkASCIIEmail must agree
+// with it wherever it answers (FuzzCheckEmail holds it to that).
+func checkEmailGeneral(e string) string {
+	if e == "" {
+		return msgEmailRequired
+	}
 	if strings.IndexFunc(e, unicode.IsSpace) >= 0 {
 		return msgEmailSpaces
 	}
@@ -71,11 +83,7 @@ func validLocal(s string) bool {
 }
 
 func isAtext(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+/=?^_`{|}~-", c) >= 0
+	return byteFlags[c]&(fAtext|fAlnum|fUpper|fHyphen) != 0
 }
 
 func validDomain(s string) bool {
@@ -98,4 +106,161 @@ func validDomain(s string) bool {
 	}
 	tld := labels[len(labels)-1]
 	return strings.TrimFunc(tld, unicode.IsDigit) != ""
+}
+
+// Byte flags of the ASCII fast path: a scan ORs them over a string, without
+// branching per byte, and the result says what the string contains.
+const (
+	fAlnum  = 1 << iota // lower-case letter or digit
+	fDigit              // digit
+	fUpper              // upper-case letter: normalise first
+	fHigh               // not ASCII: use the general rule
+	fSpace              // white space
+	fAtext              // allowed in the local part only
+	fHyphen             // allowed in both parts
+	fDot
+	fAt
+	fOther // allowed nowhere
+	fCtl   // a control character (for names)
+	// fOdd marks the lead bytes of every non-ASCII space, control character
+	// and the BOM (C2: U+0080-U+00A0, E1: U+1680, E2: U+2000-U+205F, E3:
+	// U+3000, EF: U+FEFF), so other non-ASCII text needs no decoding.
+	fOdd
+)
+
+var byteFlags = func() (t [256]uint16) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 || c == 0xEF:
+			t[c] = fHigh | fOdd
+		case c >= utf8.RuneSelf:
+			t[c] = fHigh
+		case '0' <= c && c <= '9':
+			t[c] = fAlnum | fDigit
+		case 'a' <= c && c <= 'z':
+			t[c] = fAlnum
+		case 'A' <= c && c <= 'Z':
+			t[c] = fUpper
+		case c == '-':
+			t[c] = fHyphen
+		case c == '.':
+			t[c] = fDot
+		case c == '@':
+			t[c] = fAt
+		case c == ' ':
+			t[c] = fSpace
+		case c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			t[c] = fSpace | fCtl
+		case c < 0x20 || c == 0x7f:
+			t[c] = fOther | fCtl
+		case strings.IndexByte("!#$%&'*+/=?^_`{|}~", byte(c)) >= 0:
+			t[c] = fAtext
+		default:
+			t[c] = fOther
+		}
+	}
+	return t
+}()
+
+// flagsOf ORs the byte flags of s, four independent lanes at a time.
+func flagsOf(s string) uint16 {
+	var f0, f1, f2, f3 uint16
+	for len(s) >= 4 {
+		f0 |= byteFlags[s[3]]
+		f1 |= byteFlags[s[2]]
+		f2 |= byteFlags[s[1]]
+		f3 |= byteFlags[s[0]]
+		s = s[4:]
+	}
+	for i := 0; i < len(s); i++ {
+		f0 |= byteFlags[s[i]]
+	}
+	return f0 | f1 | f2 | f3
+}
+
+// normalizeEmail is roster.NormalizeEmail (trimmed, lower-cased) without
+// allocating for an address that is already lower-case ASCII.
+func normalizeEmail(s string) string {
+	e, _ := normalizeEmailFlags(s)
+	return e
+}
+
+// normalizeEmailFlags is normalizeEmail that also returns the byte flags of
+// the result, so checking it needs no second pass.
+func normalizeEmailFlags(s string) (string, uint16) {
+	s = strings.TrimSpace(s)
+	f := flagsOf(s)
+	if f&(fUpper|fHigh) != 0 {
+		s = strings.ToLower(s)
+		f = flagsOf(s)
+	}
+	return s, f
+}
+
+// checkEmailFlags is checkEmail for e with its byte flags already known.
+func checkEmailFlags(e string, flags uint16) string {
+	if e == "" {
+		return msgEmailRequired
+	}
+	if msg, ok := checkASCIIEmailFlags(e, flags); ok {
+		return msg
+	}
+	return checkEmailGeneral(e)
+}
+
+// checkASCIIEmail is checkEmail for the common all-ASCII lower-case address,
+// without allocating; ok is false when e needs the general rule.
+func checkASCIIEmail(e string) (msg string, ok bool) {
+	return checkASCIIEmailFlags(e, flagsOf(e))
+}
+
+func checkASCIIEmailFlags(e string, all uint16) (msg string, ok bool) {
+	switch {
+	case all&(fHigh|fUpper) != 0 || len(e) > 254:
+		return "", false
+	case all&fSpace != 0:
+		return msgEmailSpaces, true
+	case all&fOther != 0:
+		return msgEmailFormat, true
+	}
+	at := strings.IndexByte(e, '@')
+	if at < 1 || at > 64 || at != strings.LastIndexByte(e, '@') {
+		return msgEmailFormat, true
+	}
+	local, domain := e[:at], e[at+1:]
+	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return msgEmailFormat, true
+	}
+	if len(domain) == 0 || len(domain) > 253 || all&fAtext != 0 && flagsOf(domain)&fAtext != 0 {
+		return msgEmailFormat, true
+	}
+	labels := 0
+	for {
+		j := strings.IndexByte(domain, '.')
+		label := domain
+		if j >= 0 {
+			label = domain[:j]
+		}
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return msgEmailFormat, true
+		}
+		labels++
+		if j < 0 {
+			// The top-level label: not all digits.
+			if labels < 2 || allDigits(label) {
+				return msgEmailFormat, true
+			}
+			return "", true
+		}
+		domain = domain[j+1:]
+	}
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

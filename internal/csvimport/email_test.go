@@ -55,3 +55,21 @@ func TestCheckEmail(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckEmail holds the ASCII fast path to the general rule.
+func FuzzCheckEmail(f *testing.F) {
+	for _, s := range []string{"ann@school.org", "a@b", "a..b@c.d", "a@-b.c", "a@b.c-", "a@1.2", "x@y.z1", ".a@b.co",
+		"a.@b.co", "a@b..co", "a@@b.co", "a b@c.co", "a@b.co.", "a@.b.co", "@b.co", "a@", "a-b_c@d-e.f0", "a@b.c.d.e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, e string) {
+		if fast, ok := checkASCIIEmail(e); ok && e != "" {
+			if general := checkEmailGeneral(e); fast != general {
+				t.Fatalf("checkASCIIEmail(%q) = %q, general rule says %q", e, fast, general)
+			}
+		}
+		if n := normalizeEmail(e); n != strings.ToLower(strings.TrimSpace(e)) {
+			t.Fatalf("normalizeEmail(%q) = %q", e, n)
+		}
+	})
+}

@@ -50,8 +50,16 @@ type Reader struct {
 	row      int
 	dataRows int
 	rec      []byte
+	starts   []int // cell i is rec[starts[i]:ends[i]]
 	ends     []int
+	// cellSlab backs the cells of records; Release hands it back once the
+	// records it holds are no longer used.
+	cellSlab []string
 }
+
+// Release tells the reader that no record it returned is used any more, so
+// their cell slices can be reused. A caller that keeps records never calls it.
+func (rd *Reader) Release() { rd.cellSlab = rd.cellSlab[:0] }
 
 // NewReader sniffs the upload, detects the delimiter from the header line
 // and reads the header.
@@ -161,7 +169,7 @@ func (rd *Reader) readError(err error) error {
 // record reads one record (one spreadsheet row, which may span several
 // lines inside quotes) and splits it into cells.
 func (rd *Reader) record() ([]string, error) {
-	rd.rec, rd.ends = rd.rec[:0], rd.ends[:0]
+	rd.rec, rd.starts, rd.ends = rd.rec[:0], rd.starts[:0], rd.ends[:0]
 	start := rd.row + 1
 	inQuote, atFieldStart := false, true
 	for lines := 0; ; lines++ {
@@ -181,6 +189,7 @@ func (rd *Reader) record() ([]string, error) {
 			rd.row++
 		}
 		line = bytes.TrimSuffix(line, []byte{'\n'})
+		line = bytes.TrimSuffix(line, []byte{'\r'}) // CRLF
 		if bytes.IndexByte(line, 0) >= 0 {
 			return nil, fileErrorf(ReasonBinary, "Row %d contains binary data (NUL bytes). Save the file from your spreadsheet as CSV UTF-8 and upload it again.", start)
 		}
@@ -189,6 +198,13 @@ func (rd *Reader) record() ([]string, error) {
 		}
 		if lines > 0 {
 			rd.rec = append(rd.rec, '\n') // the line break inside a quoted cell
+		} else if rd.splitUnquoted(line) {
+			// No quotes: the common row, cut at the delimiters in one pass.
+			rd.rec = append(rd.rec, line...)
+			return rd.cells(), nil
+		}
+		if len(rd.starts) == 0 {
+			rd.starts = append(rd.starts, 0)
 		}
 		for i := 0; i < len(line); i++ {
 			c := line[i]
@@ -210,6 +226,7 @@ func (rd *Reader) record() ([]string, error) {
 				}
 			case c == rd.Delimiter:
 				rd.ends = append(rd.ends, len(rd.rec))
+				rd.starts = append(rd.starts, len(rd.rec))
 				atFieldStart = true
 			case c == '"' && atFieldStart:
 				inQuote, atFieldStart = true, false
@@ -233,13 +250,39 @@ func (rd *Reader) record() ([]string, error) {
 		}
 	}
 	rd.ends = append(rd.ends, len(rd.rec))
-	// One string for the whole record; cells are slices of it.
+	return rd.cells(), nil
+}
+
+// splitUnquoted records the cell bounds of a line without quotes and
+// reports true, or reports false (bounds cleared) when the line has a quote.
+func (rd *Reader) splitUnquoted(line []byte) bool {
+	from := 0
+	for i, c := range line {
+		switch c {
+		case rd.Delimiter:
+			rd.starts, rd.ends = append(rd.starts, from), append(rd.ends, i)
+			from = i + 1
+		case '"':
+			rd.starts, rd.ends = rd.starts[:0], rd.ends[:0]
+			return false
+		}
+	}
+	rd.starts, rd.ends = append(rd.starts, from), append(rd.ends, len(line))
+	return true
+}
+
+// cells cuts the record into cells: one string for the whole record, and
+// the cells are slices of it.
+func (rd *Reader) cells() []string {
 	s := string(rd.rec)
-	cells := make([]string, len(rd.ends))
-	prev := 0
-	for i, e := range rd.ends {
-		cells[i] = s[prev:e]
-		prev = e
+	n := len(rd.ends)
+	if cap(rd.cellSlab)-len(rd.cellSlab) < n {
+		rd.cellSlab = make([]string, 0, max(1024, 4*n))
+	}
+	cells := rd.cellSlab[len(rd.cellSlab) : len(rd.cellSlab)+n : len(rd.cellSlab)+n]
+	rd.cellSlab = rd.cellSlab[:len(rd.cellSlab)+n]
+	for i := range n {
+		cells[i] = s[rd.starts[i]:rd.ends[i]]
 	}
 	if rd.fallback && !utf8.ValidString(s) {
 		// A UTF-8 file with a Windows-1252 row (an export edited in Excel).
@@ -250,7 +293,7 @@ func (rd *Reader) record() ([]string, error) {
 			}
 		}
 	}
-	return cells, nil
+	return cells
 }
 
 func windows1252(s string) string {

@@ -143,3 +143,13 @@ func TestReaderFileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReaderCRLFInsideQuotes(t *testing.T) {
+	_, recs, err := readAll(t, []byte("email,name\r\na@x.org,\"Ann\r\nLee\"\r\nb@x.org,Bo\r\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Cells[1] != "Ann\nLee" || recs[1].Row != 3 {
+		t.Errorf("records = %+v", recs)
+	}
+}

@@ -48,6 +48,7 @@ type RowResult struct {
 	Cells []string `json:"-"`
 
 	errorKey string // Error without its row number, for counting
+	dupKey   string // what must be unique in the file, once the earlier checks pass
 }
 
 // Pair is a student-parent link, by normalised emails.
@@ -65,7 +66,8 @@ type Directory interface {
 	Relationships(ctx context.Context, pairs []Pair) (map[Pair]string, error)
 }
 
-// Sink receives the header and then every row result, in file order.
+// Sink receives the header and then every row result, in file order. A
+// *RowResult is only valid during the call: a sink that keeps it copies it.
 type Sink interface {
 	Start(header []string) error
 	Row(r *RowResult) error
@@ -78,6 +80,9 @@ type Options struct {
 	Directory Directory // nil: the school has nobody yet
 	Limits    Limits
 	BatchSize int // keys per Directory call; default 100 (DynamoDB's BatchGetItem)
+	// SizeHint is the file's size in bytes when known (the S3 object's), so
+	// the duplicate index starts at about the right size.
+	SizeHint int64
 }
 
 // Summary is what the preview shows about a whole file.
@@ -103,6 +108,11 @@ type Summary struct {
 	Preview     []RowResult `json:"preview"`
 	PreviewNote string      `json:"previewNote,omitempty"`
 }
+
+// bytesPerRowGuess turns a file size into a row estimate: users rows are
+// about 45-80 bytes, so the duplicate index is sized about right or grows
+// once.
+const bytesPerRowGuess = 48
 
 // PreviewRows is how many rows the preview shows at most.
 const PreviewRows = 50
@@ -202,6 +212,15 @@ type validator struct {
 	// addressCols are ignored columns seen holding an address where the
 	// email was missing.
 	addressCols map[int]bool
+	// Column of each field, -1 when the file has none.
+	colEmail, colFirst, colLast, colGroup, colStudent, colParent, colType int
+	// groupCache maps a group cell as written to the school's group name,
+	// "" when unknown, so a repeated cell costs one map read.
+	groupCache map[string]string
+	// slab backs the pending rows; it is reused after each flush.
+	slab    []RowResult
+	hashes  []uint64
+	touched uint32 // keeps the slot reads of checkDuplicates from being optimised away
 	sum     Summary
 	pending []*RowResult // rows waiting for their lookups, in file order
 	lookups int          // rows in pending that need a lookup
@@ -210,7 +229,16 @@ type validator struct {
 }
 
 func newValidator(opts Options, rd *Reader, cols columns) *validator {
-	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex(), addressCols: map[int]bool{}}
+	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex(int(opts.SizeHint / bytesPerRowGuess)), addressCols: map[int]bool{},
+		groupCache: map[string]string{}}
+	col := func(f string) int {
+		if i, ok := cols.index[f]; ok {
+			return i
+		}
+		return -1
+	}
+	v.colEmail, v.colFirst, v.colLast, v.colGroup = col(fieldEmail), col(fieldFirstName), col(fieldLastName), col(fieldGroup)
+	v.colStudent, v.colParent, v.colType = col(fieldStudentEmail), col(fieldParentEmail), col(fieldRelationType)
 	for _, g := range opts.Groups {
 		v.groups[roster.GroupKey(g)] = g
 	}
@@ -231,7 +259,8 @@ func (v *validator) fail(r *RowResult, msg, key string) {
 // check runs the checks that need nothing but the file, in the documented
 // order, and queues the row.
 func (v *validator) check(rec Record) {
-	r := &RowResult{Row: rec.Row, Cells: rec.Cells, Status: StatusValid}
+	r := v.newRow()
+	*r = RowResult{Row: rec.Row, Cells: rec.Cells, Status: StatusValid}
 	v.pending = append(v.pending, r)
 	if n := nonEmptyBeyond(rec.Cells, len(v.rd.Header)); n > 0 {
 		v.fail(r, fmt.Sprintf("Row has %d more value(s) than the file has columns", n), keyExtraCells)
@@ -253,27 +282,68 @@ func (v *validator) check(rec Record) {
 	}
 }
 
+// checkDuplicates runs the duplicate check for the queued rows in file
+// order. It hashes the batch and touches each key's slot first, so the cache
+// misses of the batch overlap rather than queue.
+func (v *validator) checkDuplicates() {
+	if cap(v.hashes) < len(v.pending) {
+		v.hashes = make([]uint64, len(v.pending))
+	}
+	hashes := v.hashes[:len(v.pending)]
+	var sink uint32
+	for i, r := range v.pending {
+		if r.dupKey != "" {
+			hashes[i] = v.dups.hash(r.dupKey)
+			sink += v.dups.touch(hashes[i])
+		}
+	}
+	v.touched += sink
+	for i, r := range v.pending {
+		if r.dupKey == "" {
+			continue
+		}
+		first, dup := v.dups.firstRowHash(hashes[i], r.Row)
+		if !dup {
+			continue
+		}
+		if r.Status == StatusValid {
+			v.lookups--
+		}
+		if v.opts.Kind == KindUsers {
+			v.fail(r, fmt.Sprintf("Duplicate email (same as row %d)", first), keyDuplicateEmail)
+		} else {
+			v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
+		}
+	}
+}
+
 func (v *validator) checkUser(r *RowResult, cells []string) {
-	r.Email = roster.NormalizeEmail(v.cols.cell(cells, fieldEmail))
-	r.FirstName = cleanText(v.cols.cell(cells, fieldFirstName))
-	r.LastName = cleanText(v.cols.cell(cells, fieldLastName))
-	if msg := checkEmail(r.Email); msg != "" {
+	var flags uint16
+	r.Email, flags = normalizeEmailFlags(cell(cells, v.colEmail))
+	r.FirstName = cleanText(cell(cells, v.colFirst))
+	r.LastName = cleanText(cell(cells, v.colLast))
+	if msg := checkEmailFlags(r.Email, flags); msg != "" {
 		v.fail(r, msg, msg)
 		if msg == msgEmailRequired {
 			v.noteAddressColumns(cells)
 		}
 		return
 	}
-	if first, dup := v.dups.firstRow(r.Email, r.Row); dup {
-		v.fail(r, fmt.Sprintf("Duplicate email (same as row %d)", first), keyDuplicateEmail)
-		return
-	}
-	group := cleanText(v.cols.cell(cells, fieldGroup))
+	// The duplicate check runs at flush time for the whole batch (see
+	// checkDuplicates); it outranks the group check below.
+	r.dupKey = r.Email
+	group := cleanText(cell(cells, v.colGroup))
 	if group == "" {
 		group = roster.DefaultGroup
 	}
-	name, ok := v.groups[roster.GroupKey(group)]
-	if !ok {
+	name, cached := v.groupCache[group]
+	if !cached {
+		name = v.groups[roster.GroupKey(group)]
+		if len(v.groupCache) < 1000 {
+			v.groupCache[group] = name
+		}
+	}
+	if name == "" {
 		msg := "Unknown group: " + group
 		v.fail(r, msg, msg)
 		return
@@ -286,15 +356,15 @@ func (v *validator) checkUser(r *RowResult, cells []string) {
 // the preview can say where the addresses are.
 func (v *validator) noteAddressColumns(cells []string) {
 	for _, i := range v.cols.unused {
-		if i < len(cells) && !v.addressCols[i] && checkEmail(roster.NormalizeEmail(cells[i])) == "" {
+		if i < len(cells) && !v.addressCols[i] && checkEmail(normalizeEmail(cells[i])) == "" {
 			v.addressCols[i] = true
 		}
 	}
 }
 
 func (v *validator) checkRelationship(r *RowResult, cells []string) {
-	r.StudentEmail = roster.NormalizeEmail(v.cols.cell(cells, fieldStudentEmail))
-	r.ParentEmail = roster.NormalizeEmail(v.cols.cell(cells, fieldParentEmail))
+	r.StudentEmail = normalizeEmail(cell(cells, v.colStudent))
+	r.ParentEmail = normalizeEmail(cell(cells, v.colParent))
 	switch {
 	case r.StudentEmail == "":
 		v.fail(r, msgStudentRequired, msgStudentRequired)
@@ -306,15 +376,13 @@ func (v *validator) checkRelationship(r *RowResult, cells []string) {
 		v.fail(r, msgSamePerson, msgSamePerson)
 		return
 	}
-	t, ok := relationshipType(v.cols.cell(cells, fieldRelationType))
+	t, ok := relationshipType(cell(cells, v.colType))
 	if !ok {
 		v.fail(r, msgInvalidRelType, msgInvalidRelType)
 		return
 	}
 	r.RelationshipType = t
-	if first, dup := v.dups.firstRow(r.StudentEmail+"\x00"+r.ParentEmail, r.Row); dup {
-		v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
-	}
+	r.dupKey = r.StudentEmail + "\x00" + r.ParentEmail
 }
 
 // relationshipType normalises a type cell: case, spaces, hyphens and
@@ -337,6 +405,7 @@ func relationshipType(s string) (string, bool) {
 // flush looks up the queued rows' people in the Directory, settles their
 // status and sends them to the sink in file order.
 func (v *validator) flush(ctx context.Context, sink Sink) error {
+	v.checkDuplicates()
 	if v.lookups > 0 && v.opts.Directory != nil {
 		var err error
 		if v.opts.Kind == KindUsers {
@@ -354,8 +423,26 @@ func (v *validator) flush(ctx context.Context, sink Sink) error {
 			return err
 		}
 	}
-	v.pending, v.lookups = v.pending[:0], 0
+	v.pending, v.lookups, v.slab = v.pending[:0], 0, v.slab[:0]
+	v.rd.Release()
 	return nil
+}
+
+// newRow returns a RowResult to fill from the slab, which the sink has
+// finished with at each flush; a full slab is replaced, not overwritten.
+func (v *validator) newRow() *RowResult {
+	if len(v.slab) == cap(v.slab) {
+		v.slab = make([]RowResult, 0, 4*v.opts.BatchSize)
+	}
+	v.slab = v.slab[:len(v.slab)+1]
+	return &v.slab[len(v.slab)-1]
+}
+
+func cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
 }
 
 func (v *validator) settleUsers(ctx context.Context) error {
@@ -475,7 +562,9 @@ func (v *validator) count(r *RowResult) {
 		keep = &v.invalid
 	}
 	if len(*keep) < PreviewRows {
-		*keep = append(*keep, *r)
+		kept := *r
+		kept.Cells = nil // the reader reuses cell slices after a flush
+		*keep = append(*keep, kept)
 	}
 }
 
@@ -512,6 +601,30 @@ func (v *validator) finish() {
 	}
 }
 
+// isCleanText reports whether cleanText would leave s as it is.
+func isCleanText(s string) bool {
+	f := flagsOf(s)
+	// The reader only returns valid UTF-8, so no decoding is needed here.
+	if f&(fCtl|fOdd) == 0 {
+		return f&fSpace == 0 || !strings.Contains(s, "  ")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+				return false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\uFEFF' || r == utf8.RuneError {
+			return false
+		}
+		i += size - 1
+	}
+	return true
+}
+
 func nonEmptyBeyond(cells []string, n int) int {
 	extra := 0
 	for i := n; i < len(cells); i++ {
@@ -531,14 +644,7 @@ func cleanText(s string) string {
 	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
 		s = strings.TrimSpace(s[1:])
 	}
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') || c >= utf8.RuneSelf {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if isCleanText(s) {
 		return s
 	}
 	var b strings.Builder

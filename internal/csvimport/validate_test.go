@@ -380,6 +380,8 @@ func TestCleanText(t *testing.T) {
 	for in, want := range map[string]string{
 		"  Ann  ": "Ann", "Mary\nJane": "Mary Jane", "Jo  \t Ann": "Jo Ann", "Zoë": "Zoë",
 		"'=cmd": "=cmd", "'+44": "+44", "'Neill": "'Neill", "a\x07b": "ab", "\ufeffAnn": "Ann",
+		"Ann\u00a0Lee": "Ann Lee", "Ann\u2003Lee": "Ann Lee", "Ann\u3000Lee": "Ann Lee", "Jo\u0085": "Jo",
+		"Trần": "Trần", "Ngọc": "Ngọc", "Łukasz": "Łukasz", "'\tTab": "Tab",
 	} {
 		if got := cleanText(in); got != want {
 			t.Errorf("cleanText(%q) = %q, want %q", in, got, want)
