@@ -49,7 +49,7 @@ func generate(rows int) []byte {
 
 type discard struct{}
 
-func (discard) Start([]string) error  { return nil }
+func (discard) Start([]string) error { return nil }
 func (discard) Row(*RowResult) error { return nil }
 
 const benchRows = 100_000

@@ -204,11 +204,11 @@ func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summa
 }
 
 type validator struct {
-	opts    Options
-	rd      *Reader
-	cols    columns
-	groups  map[string]string // lower-case name -> name
-	dups    *dupIndex
+	opts   Options
+	rd     *Reader
+	cols   columns
+	groups map[string]string // lower-case name -> name
+	dups   *dupIndex
 	// addressCols are ignored columns seen holding an address where the
 	// email was missing.
 	addressCols map[int]bool

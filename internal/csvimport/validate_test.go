@@ -48,7 +48,7 @@ type collect struct {
 	rows   []RowResult
 }
 
-func (c *collect) Start(h []string) error   { c.header = h; return nil }
+func (c *collect) Start(h []string) error { c.header = h; return nil }
 func (c *collect) Row(r *RowResult) error { c.rows = append(c.rows, *r); return nil }
 
 var schoolGroups = []string{"Students", "Staff", "Parents", "Year 7"}
