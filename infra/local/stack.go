@@ -2,6 +2,8 @@ package local
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -69,6 +72,9 @@ type Options struct {
 	// 100ms, doubling); AsyncRetryDelay the delay before an async invocation
 	// is retried (default 1s; Lambda waits a minute).
 	StreamPoll, RetryBackoff, AsyncRetryDelay time.Duration
+	// SESMaxSendRate is the sending rate SES local reports (default 200 a
+	// second, a production account's order of magnitude).
+	SESMaxSendRate float64
 }
 
 // Stack is the whole service running locally.
@@ -100,6 +106,8 @@ type Stack struct {
 	wg        sync.WaitGroup
 	log       *slog.Logger
 	closeOnce sync.Once
+	secretsMu sync.Mutex
+	secrets   map[string]string // secret ARN -> local value
 }
 
 // Start brings up the emulators, creates what the template declares, builds
@@ -113,7 +121,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Stack{opts: opts, Template: tmpl, cancel: cancel, functions: map[string]*function{}, log: opts.Logger}
+	s := &Stack{opts: opts, Template: tmpl, cancel: cancel, functions: map[string]*function{}, log: opts.Logger, secrets: map[string]string{}}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -210,6 +218,9 @@ func (o *Options) defaults() error {
 	if o.AsyncRetryDelay == 0 {
 		o.AsyncRetryDelay = time.Second
 	}
+	if o.SESMaxSendRate == 0 {
+		o.SESMaxSendRate = 200
+	}
 	return nil
 }
 
@@ -282,15 +293,17 @@ func (s *Stack) startEmulators(webhookAddr string) error {
 		"--region", localRegion, "--event-webhook-url", "http://" + webhookAddr + "/", "--quiet",
 		"posix", "--sidecar", filepath.Join(s.opts.StateDir, "s3", "meta"), s3Dir}
 	sesArgs := []string{tools.node, tools.sesCLI, "--host", "127.0.0.1", "--port", strconv.Itoa(s.opts.Ports.SES)}
+	sesEnv := append(os.Environ(), "AWS_SES_ACCOUNT="+sesAccount(s.opts.SESMaxSendRate))
 
 	type emu struct {
 		name string
 		args []string
 		port int
+		env  []string
 	}
-	emus := []emu{{"dynamodb-local", ddbArgs, s.opts.Ports.DynamoDB}, {"s3-gateway", vgwArgs, s.opts.Ports.S3}, {"ses-local", sesArgs, s.opts.Ports.SES}}
+	emus := []emu{{"dynamodb-local", ddbArgs, s.opts.Ports.DynamoDB, env}, {"s3-gateway", vgwArgs, s.opts.Ports.S3, env}, {"ses-local", sesArgs, s.opts.Ports.SES, sesEnv}}
 	for _, e := range emus {
-		p, err := startProc(e.name, s.logFile(e.name), s.opts.StateDir, env, e.args...)
+		p, err := startProc(e.name, s.logFile(e.name), s.opts.StateDir, e.env, e.args...)
 		if err != nil {
 			return err
 		}
@@ -305,6 +318,20 @@ func (s *Stack) startEmulators(webhookAddr string) error {
 	s.S3URL = "http://" + addr(s.opts.Ports.S3)
 	s.SESURL = "http://" + addr(s.opts.Ports.SES)
 	return nil
+}
+
+// sesAccount is what SES local answers to GetAccount: a production account
+// sending maxRate emails a second.
+func sesAccount(maxRate float64) string {
+	b, _ := json.Marshal(map[string]any{
+		"DedicatedIpAutoWarmupEnabled": false,
+		"Details": map[string]any{"AdditionalContactEmailAddresses": []string{}, "ContactLanguage": "EN", "MailType": "TRANSACTIONAL",
+			"ReviewDetails": map[string]string{"CaseId": "local", "Status": "GRANTED"}, "UseCaseDescription": "Local stack", "WebsiteURL": "http://localhost"},
+		"EnforcementStatus": "HEALTHY", "ProductionAccessEnabled": true, "SendingEnabled": true,
+		"SendQuota":             map[string]float64{"Max24HourSend": 1e6, "MaxSendRate": maxRate, "SentLast24Hours": 0},
+		"SuppressionAttributes": map[string][]string{"SuppressedReasons": {}},
+	})
+	return string(b)
 }
 
 type tools struct{ java, node, dynamoJar, versitygw, sesCLI string }
@@ -465,6 +492,8 @@ func (s *Stack) names() error {
 			r.Refs[id] = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", localRegion, localAccount, name)
 		case "AWS::Serverless::Function":
 			attrs["Arn"] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", localRegion, localAccount, name)
+		case "AWS::SecretsManager::Secret":
+			r.Refs[id] = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", localRegion, localAccount, s.opts.StackName, id)
 		}
 		r.Attrs[id] = attrs
 	}
@@ -510,7 +539,9 @@ func (s *Stack) functionEnv(id string, props map[string]any) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %s: environment %s: %w", id, k, err)
 		}
-		vars[k] = val
+		if vars[k], err = s.resolveDynamicRefs(val); err != nil {
+			return nil, fmt.Errorf("function %s: environment %s: %w", id, k, err)
+		}
 	}
 	for k, v := range s.opts.EnvVars[id] {
 		if _, declared := vars[k]; !declared {
@@ -598,6 +629,57 @@ func (s *Stack) DeadLetters(function string) ([]json.RawMessage, error) {
 		}
 	}
 	return out, nil
+}
+
+var dynamicRef = regexp.MustCompile(`\{\{resolve:secretsmanager:(arn:aws:secretsmanager:[^:]+:[^:]+:secret:[^:}]+)(?::SecretString)?\}\}`)
+
+// resolveDynamicRefs replaces {{resolve:secretsmanager:ARN:SecretString}}
+// with the local value of that secret, as CloudFormation would at deploy:
+// random per stack, kept under the state dir by make run.
+func (s *Stack) resolveDynamicRefs(v string) (string, error) {
+	var firstErr error
+	out := dynamicRef.ReplaceAllStringFunc(v, func(m string) string {
+		arn := dynamicRef.FindStringSubmatch(m)[1]
+		val, err := s.localSecret(arn)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return val
+	})
+	if firstErr == nil && strings.Contains(out, "{{resolve:") {
+		firstErr = fmt.Errorf("dynamic reference %q is not supported locally", out)
+	}
+	return out, firstErr
+}
+
+func (s *Stack) localSecret(arn string) (string, error) {
+	s.secretsMu.Lock()
+	defer s.secretsMu.Unlock()
+	if v, ok := s.secrets[arn]; ok {
+		return v, nil
+	}
+	path := filepath.Join(s.opts.StateDir, "secrets", strings.ReplaceAll(arn, ":", "_"))
+	if s.opts.Persist {
+		if b, err := os.ReadFile(path); err == nil {
+			s.secrets[arn] = string(b)
+			return string(b), nil
+		}
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	v := hex.EncodeToString(b)
+	if s.opts.Persist {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(path, []byte(v), 0o600); err != nil {
+			return "", err
+		}
+	}
+	s.secrets[arn] = v
+	return v, nil
 }
 
 // Close stops the functions, pollers, servers and emulators. It is safe to

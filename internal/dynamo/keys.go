@@ -7,7 +7,7 @@
 //	school        SCHOOL#{school}    SCHOOL
 //	group         SCHOOL#{school}    GROUP#{lower(name)}
 //	user          SCHOOL#{school}    USER#{email}           TOKEN#{hash}      SCHOOL#{school}   (GSI1 only while an invitation is pending)
-//	import        SCHOOL#{school}    IMPORT#{importId}
+//	import        SCHOOL#{school}    IMPORT#{importId}      (import ids sort by time)
 //	relationship  SCHOOL#{school}    REL#{student}#{parent}
 //
 // Access patterns:
@@ -15,6 +15,12 @@
 //   - groups of a school:              Query PK=SCHOOL#id, SK begins_with GROUP#
 //   - a member (role check, lookups):  GetItem PK=SCHOOL#id SK=USER#email
 //   - invitation by token:             Query GSI1 GSI1PK=TOKEN#sha256(token)
+//   - members by email, in batches:    BatchGetItem of user keys (preview, confirm, mailer)
+//   - an import:                       GetItem PK=SCHOOL#id SK=IMPORT#importId
+//   - import history, newest first:    Query PK=SCHOOL#id, SK begins_with IMPORT#, descending
+//   - import lifecycle:                conditional UpdateItem on the import item
+//   - a confirmed chunk of rows:       TransactWriteItems: the import's counts and
+//     done-chunk set, and the groups' member counts
 //
 // Every item carries a "type" attribute so stream filters can pick items.
 package dynamo
@@ -35,6 +41,7 @@ const (
 	typeSchool = "school"
 	typeGroup  = "group"
 	typeUser   = "user"
+	typeImport = "import"
 )
 
 // GSI1 is the sparse index of pending invitations by token hash.
@@ -53,3 +60,7 @@ const userPrefix = "USER#"
 func userSK(email string) string { return userPrefix + email }
 
 func tokenPK(hash string) string { return "TOKEN#" + hash }
+
+const importPrefix = "IMPORT#"
+
+func importSK(importID string) string { return importPrefix + importID }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/schoolroster/rosterimport/internal/app"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
@@ -19,10 +20,19 @@ type API interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-var _ API = (*dynamodb.Client)(nil)
+var (
+	_ API              = (*dynamodb.Client)(nil)
+	_ app.ImportStore  = (*Store)(nil)
+	_ app.PreviewStore = (*Store)(nil)
+	_ app.ConfirmStore = (*Store)(nil)
+	_ app.MailerStore  = (*Store)(nil)
+	_ app.SchoolStore  = (*Store)(nil)
+)
 
 // Store reads and writes the roster table.
 type Store struct {

@@ -43,6 +43,7 @@ func (r *Request) Header(name string) string { return r.raw.Headers[name] }
 type Response struct {
 	Status int
 	Body   any
+	Raw    *RawBody // sent as it is instead of Body as JSON
 }
 
 // OK is a 200 response with body as JSON.
@@ -95,6 +96,9 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		return rt.fail(log, err)
 	}
 	log.Info("request served", "status", resp.Status)
+	if resp.Raw != nil {
+		return rawResponse(resp.Status, resp.Raw), nil
+	}
 	return jsonResponse(resp.Status, resp.Body), nil
 }
 

@@ -81,3 +81,43 @@ type Member struct {
 
 // NormalizeEmail returns the stored form of an email: trimmed and lower-cased.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Invitation is a person invited to a school, as confirm or an admin creates it.
+type Invitation struct {
+	SchoolID        string
+	Email           string
+	FirstName       string
+	LastName        string
+	Group           string
+	InvitedBy       string // who confirmed the import or invited the person
+	InvitedByImport string // the import that created it, if any
+	TokenHash       string // hex SHA-256 of the token; the token is never stored
+	SealedToken     string // the token sealed for the mailer, dropped once sent
+	MailStatus      MailStatus
+	InvitedAt       time.Time
+}
+
+// MemberState is what an import needs to know of an existing user.
+type MemberState struct {
+	Status          UserStatus
+	InvitedByImport string
+}
+
+// MailState is a user's invitation as the mailer reads it.
+type MailState struct {
+	SchoolID    string
+	Email       string
+	FirstName   string
+	Status      UserStatus
+	MailStatus  MailStatus
+	SendCount   int
+	SealedToken string
+}
+
+// SentMail is one invitation that SES accepted.
+type SentMail struct {
+	SchoolID  string
+	Email     string
+	SendCount int // the send it was: a later resend is not marked by it
+	MessageID string
+}

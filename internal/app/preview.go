@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/schoolroster/rosterimport/internal/csvimport"
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// PreviewStore is what the preview needs from storage.
+type PreviewStore interface {
+	ListGroups(ctx context.Context, schoolID string) ([]roster.Group, error)
+	// ClaimValidation returns ECONFLICT unless the import awaits its upload
+	// or is being validated under the same claim.
+	ClaimValidation(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error)
+	SavePreview(ctx context.Context, schoolID, importID, claim string, p roster.PreviewResult, now time.Time) (roster.Import, error)
+	FailImport(ctx context.Context, schoolID, importID, claim, reason string, from []roster.ImportStatus, now time.Time) (roster.Import, error)
+	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+}
+
+// ArtifactWriter streams one file to object storage: Close stores it,
+// Abort leaves nothing.
+type ArtifactWriter interface {
+	io.Writer
+	Close() error
+	Abort()
+}
+
+// ArtifactFiles reads uploads and writes artifacts.
+type ArtifactFiles interface {
+	// Open returns ENOTFOUND when there is no such object.
+	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	Create(ctx context.Context, key, contentType string) ArtifactWriter
+}
+
+// Previewer validates uploaded files.
+type Previewer struct {
+	Store  PreviewStore
+	Files  ArtifactFiles
+	Now    func() time.Time
+	Limits csvimport.Limits
+	Log    *slog.Logger
+}
+
+// Uploaded previews the file that landed at key. claim identifies this
+// upload (its sequencer): a repeated event for the same upload may finish
+// what a crashed attempt began, anything else is ignored.
+// Errors: only faults to retry (storage, DynamoDB); a file that cannot be
+// read fails the import with its reason and returns nil.
+func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim string) error {
+	schoolID, importID, ok := ParseUploadKey(key)
+	log := p.Log.With("schoolId", schoolID, "importId", importID)
+	if !ok {
+		p.Log.Warn("object is not an import upload; ignored", "key", key)
+		return nil
+	}
+	now := p.Now().UTC()
+	imp, err := p.Store.ClaimValidation(ctx, schoolID, importID, claim, now)
+	switch roster.ErrorCode(err) {
+	case "":
+	case roster.ENOTFOUND:
+		log.Warn("upload for an unknown import; ignored")
+		return nil
+	case roster.ECONFLICT:
+		log.Info("import is past this upload (duplicate or late event); ignored")
+		return nil
+	default:
+		return err
+	}
+	fail := func(reason string) error {
+		_, err := p.Store.FailImport(ctx, schoolID, importID, claim, reason, []roster.ImportStatus{roster.ImportValidating}, p.Now().UTC())
+		if roster.ErrorCode(err) == roster.ECONFLICT {
+			return nil
+		}
+		log.Info("import failed validation", "reason", reason)
+		return err
+	}
+	if imp.DeclaredSize > 0 && size > imp.DeclaredSize {
+		return fail(fmt.Sprintf("The uploaded file (%d bytes) is larger than the size declared for the upload (%d bytes).", size, imp.DeclaredSize))
+	}
+	groups, err := p.Store.ListGroups(ctx, schoolID)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.Name)
+	}
+	body, _, err := p.Files.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+
+	rowsKey, errorsKey := artifactKey(schoolID, importID, "rows.jsonl"), artifactKey(schoolID, importID, "errors.csv")
+	rowsW := p.Files.Create(ctx, rowsKey, "application/x-ndjson")
+	errW := p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
+	errFile := csvimport.NewErrorFile(errW)
+	sum, err := csvimport.Validate(ctx, body, csvimport.Options{
+		Kind: csvimport.KindUsers, Groups: names, Directory: memberDirectory{store: p.Store, schoolID: schoolID},
+		Limits: p.Limits, SizeHint: size,
+	}, csvimport.Sinks(errFile, &rowsFile{enc: json.NewEncoder(rowsW)}))
+	if err == nil {
+		err = errFile.Close()
+	}
+	var fe *csvimport.FileError
+	if err != nil {
+		rowsW.Abort()
+		errW.Abort()
+		if errors.As(err, &fe) {
+			return fail(fe.Message)
+		}
+		return err
+	}
+	if err := rowsW.Close(); err != nil {
+		errW.Abort()
+		return err
+	}
+	if err := errW.Close(); err != nil {
+		return err
+	}
+	_, err = p.Store.SavePreview(ctx, schoolID, importID, claim, previewResult(sum, rowsKey, errorsKey), p.Now().UTC())
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		log.Info("another attempt finished this preview first")
+		return nil
+	}
+	if err == nil {
+		log.Info("preview ready", "total", sum.Total, "valid", sum.Valid, "invalid", sum.Invalid, "skipped", sum.Skipped)
+	}
+	return err
+}
+
+func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.PreviewResult {
+	rows := make([]roster.PreviewRow, 0, len(sum.Preview))
+	for _, r := range sum.Preview {
+		rows = append(rows, roster.PreviewRow{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
+			Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group})
+	}
+	warnings := append([]string{}, sum.Warnings...)
+	return roster.PreviewResult{
+		Counts: roster.PreviewCounts{Total: sum.Total, Valid: sum.Valid, Invalid: sum.Invalid, Skipped: sum.Skipped,
+			Updated: sum.Updated, Unchanged: sum.Unchanged},
+		ErrorCounts: sum.ErrorCounts, SkipReasons: sum.SkipReasons, Warnings: warnings,
+		Preview: rows, PreviewNote: sum.PreviewNote,
+		Artifacts: map[string]string{"rows": rowsKey, "errors": errorsKey},
+	}
+}
+
+// RowRecord is one line of an import's rows file: a row as the preview
+// judged it, with its normalised values. Confirm imports the valid ones.
+type RowRecord struct {
+	Row       int    `json:"row"`
+	Status    string `json:"status"`
+	Error     string `json:"error,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Group     string `json:"group,omitempty"`
+}
+
+// rowsFile writes every row result as a JSON line.
+type rowsFile struct{ enc *json.Encoder }
+
+func (f *rowsFile) Start([]string) error { return nil }
+func (f *rowsFile) Row(r *csvimport.RowResult) error {
+	return f.enc.Encode(RowRecord{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
+		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group})
+}
+
+// memberDirectory answers the engine's lookups from the store.
+type memberDirectory struct {
+	store interface {
+		MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	}
+	schoolID string
+}
+
+var _ csvimport.Directory = memberDirectory{}
+
+func (d memberDirectory) Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
+	states, err := d.store.MemberStates(ctx, d.schoolID, emails)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]roster.UserStatus, len(states))
+	for e, s := range states {
+		out[e] = s.Status
+	}
+	return out, nil
+}
+
+func (d memberDirectory) Relationships(context.Context, []csvimport.Pair) (map[csvimport.Pair]string, error) {
+	return nil, roster.Errorf(roster.ENOTIMPLEMENTED, "Relationships imports are not available yet.")
+}

@@ -1,0 +1,286 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// invitationItem is a user item with its invitation state.
+type invitationItem struct {
+	userItem
+	GSI1PK          string     `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK          string     `dynamodbav:"GSI1SK,omitempty"`
+	InvitedBy       string     `dynamodbav:"invitedBy,omitempty"`
+	InvitedByImport string     `dynamodbav:"invitedByImport,omitempty"`
+	SealedToken     string     `dynamodbav:"sealedToken,omitempty"`
+	SendCount       int        `dynamodbav:"sendCount"`
+	MailMessageID   string     `dynamodbav:"mailMessageId,omitempty"`
+	MailError       string     `dynamodbav:"mailError,omitempty"`
+	MailSentAt      *time.Time `dynamodbav:"mailSentAt,omitempty"`
+}
+
+func invitation(inv roster.Invitation) invitationItem {
+	return invitationItem{
+		userItem: userItem{
+			PK: schoolPK(inv.SchoolID), SK: userSK(inv.Email), Type: typeUser, SchoolID: inv.SchoolID, Email: inv.Email,
+			FirstName: inv.FirstName, LastName: inv.LastName, Groups: []string{inv.Group}, Status: string(roster.StatusInvited),
+			MailStatus: string(inv.MailStatus), InvitedAt: inv.InvitedAt,
+		},
+		GSI1PK: tokenPK(inv.TokenHash), GSI1SK: schoolPK(inv.SchoolID), InvitedBy: inv.InvitedBy,
+		InvitedByImport: inv.InvitedByImport, SealedToken: inv.SealedToken, SendCount: 1,
+	}
+}
+
+// CreateInvitation writes an invited user if no user has that email in the
+// school (a conditional put, one write). When one exists, it returns false
+// and that user's state, so the caller can tell its own earlier write (same
+// import) from a real member.
+// Errors: EINTERNAL (throttling is retried by the client first).
+func (s *Store) CreateInvitation(ctx context.Context, inv roster.Invitation) (bool, roster.MemberState, error) {
+	item, err := attributevalue.MarshalMap(invitation(inv))
+	if err != nil {
+		return false, roster.MemberState{}, roster.Internal(err)
+	}
+	cond, _ := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK))).Build()
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item, ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if ccf.Item != nil {
+			return false, memberState(ccf.Item), nil
+		}
+		states, err := s.MemberStates(ctx, inv.SchoolID, []string{inv.Email})
+		return false, states[inv.Email], err
+	}
+	if err != nil {
+		return false, roster.MemberState{}, roster.Internal(fmt.Errorf("create invitation: %w", err))
+	}
+	return true, roster.MemberState{}, nil
+}
+
+// ReinviteRemoved invites again a user who was removed: status removed →
+// invited with a fresh token. It reports false when the user is not removed
+// (any more).
+// Errors: EINTERNAL.
+func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error) {
+	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.StatusInvited))).
+		Set(expression.Name("mailStatus"), expression.Value(string(inv.MailStatus))).
+		Set(expression.Name("GSI1PK"), expression.Value(tokenPK(inv.TokenHash))).
+		Set(expression.Name("GSI1SK"), expression.Value(schoolPK(inv.SchoolID))).
+		Set(expression.Name("sealedToken"), expression.Value(inv.SealedToken)).
+		Set(expression.Name("invitedByImport"), expression.Value(inv.InvitedByImport)).
+		Set(expression.Name("invitedBy"), expression.Value(inv.InvitedBy)).
+		Set(expression.Name("invitedAt"), expression.Value(inv.InvitedAt)).
+		Set(expression.Name("groups"), expression.Value([]string{inv.Group})).
+		Add(expression.Name("sendCount"), expression.Value(1)).
+		Remove(expression.Name("joinedAt"))
+	if inv.FirstName != "" {
+		upd = upd.Set(expression.Name("firstName"), expression.Value(inv.FirstName))
+	}
+	if inv.LastName != "" {
+		upd = upd.Set(expression.Name("lastName"), expression.Value(inv.LastName))
+	}
+	expr, err := expression.NewBuilder().WithUpdate(upd).
+		WithCondition(expression.Name("status").Equal(expression.Value(string(roster.StatusRemoved)))).Build()
+	if err != nil {
+		return false, roster.Internal(err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(schoolPK(inv.SchoolID), userSK(inv.Email)), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, roster.Internal(fmt.Errorf("reinvite: %w", err))
+	}
+	return true, nil
+}
+
+func memberState(item map[string]types.AttributeValue) roster.MemberState {
+	var it invitationItem
+	_ = attributevalue.UnmarshalMap(item, &it)
+	return roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+}
+
+// MemberStates returns the state of each email that is a user of the school,
+// reading in batches of 100 keys and retrying unprocessed keys.
+// Errors: EINTERNAL.
+func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
+	out := make(map[string]roster.MemberState, len(emails))
+	err := s.batchGet(ctx, schoolID, emails, false, "email, #s, invitedByImport", map[string]string{"#s": "status"},
+		func(item map[string]types.AttributeValue) {
+			var it invitationItem
+			if attributevalue.UnmarshalMap(item, &it) == nil {
+				out[it.Email] = roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+			}
+		})
+	return out, err
+}
+
+// MailStates reads users of one school consistently, for the mailer.
+// Errors: EINTERNAL.
+func (s *Store) MailStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MailState, error) {
+	out := make(map[string]roster.MailState, len(emails))
+	err := s.batchGet(ctx, schoolID, emails, true, "", nil, func(item map[string]types.AttributeValue) {
+		var it invitationItem
+		if attributevalue.UnmarshalMap(item, &it) == nil {
+			out[it.Email] = roster.MailState{SchoolID: it.SchoolID, Email: it.Email, FirstName: it.FirstName, Status: roster.UserStatus(it.Status),
+				MailStatus: roster.MailStatus(it.MailStatus), SendCount: it.SendCount, SealedToken: it.SealedToken}
+		}
+	})
+	return out, err
+}
+
+// batchGet reads user items in batches of 100, retrying UnprocessedKeys with
+// backoff; each item found goes to found.
+func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, consistent bool, projection string, names map[string]string, found func(map[string]types.AttributeValue)) error {
+	seen := map[string]bool{}
+	var keys []map[string]types.AttributeValue
+	for _, e := range emails {
+		if !seen[e] {
+			seen[e] = true
+			keys = append(keys, key(schoolPK(schoolID), userSK(e)))
+		}
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 100)
+		ka := types.KeysAndAttributes{Keys: keys[:n], ConsistentRead: ptr(consistent)}
+		if projection != "" {
+			ka.ProjectionExpression, ka.ExpressionAttributeNames = &projection, names
+		}
+		req := map[string]types.KeysAndAttributes{s.table: ka}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt > 8 {
+					return roster.Internal(errors.New("batch get: keys still unprocessed after 8 retries"))
+				}
+				if err := sleepBackoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return roster.Internal(fmt.Errorf("batch get users: %w", err))
+			}
+			for _, item := range out.Responses[s.table] {
+				found(item)
+			}
+			req = out.UnprocessedKeys
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// sleepBackoff waits 50ms·2^attempt (at most 5s) or until ctx ends.
+func sleepBackoff(ctx context.Context, attempt int) error {
+	d := min(50*time.Millisecond<<min(attempt, 7), 5*time.Second)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// MarkSent records sent invitations: mail status sent, the message id, and
+// the sealed token dropped. It writes them in one transaction of up to 100;
+// if any has changed since (resent, cancelled), each is marked on its own
+// and the changed ones are left as they are.
+// Errors: EINTERNAL.
+func (s *Store) MarkSent(ctx context.Context, sent []roster.SentMail, now time.Time) error {
+	for len(sent) > 0 {
+		n := min(len(sent), 100)
+		var items []types.TransactWriteItem
+		var updates []*dynamodb.UpdateItemInput
+		for _, m := range sent[:n] {
+			in, err := s.markSentInput(m, now)
+			if err != nil {
+				return err
+			}
+			updates = append(updates, in)
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression, ConditionExpression: in.ConditionExpression,
+				ExpressionAttributeNames: in.ExpressionAttributeNames, ExpressionAttributeValues: in.ExpressionAttributeValues,
+			}})
+		}
+		var err error
+		if len(items) == 1 {
+			_, err = s.db.UpdateItem(ctx, updates[0])
+			if isConditionFailed(err) {
+				err = nil
+			}
+		} else {
+			_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+			var canceled *types.TransactionCanceledException
+			if errors.As(err, &canceled) {
+				err = nil
+				for _, in := range updates {
+					if _, uerr := s.db.UpdateItem(ctx, in); uerr != nil && !isConditionFailed(uerr) {
+						err = uerr
+					}
+				}
+			}
+		}
+		if err != nil {
+			return roster.Internal(fmt.Errorf("mark sent: %w", err))
+		}
+		sent = sent[n:]
+	}
+	return nil
+}
+
+func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.UpdateItemInput, error) {
+	upd := expression.Set(expression.Name("mailStatus"), expression.Value(string(roster.MailSent))).
+		Set(expression.Name("mailMessageId"), expression.Value(m.MessageID)).
+		Set(expression.Name("mailSentAt"), expression.Value(now)).
+		Remove(expression.Name("sealedToken")).Remove(expression.Name("mailError"))
+	cond := expression.Name("mailStatus").Equal(expression.Value(string(roster.MailQueued))).
+		And(expression.Name("sendCount").Equal(expression.Value(m.SendCount)))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return nil, roster.Internal(err)
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(schoolPK(m.SchoolID), userSK(m.Email)), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}, nil
+}
+
+// MarkMailFailed records an invitation SES refused for good, with the reason.
+// A user changed since (resent, cancelled) is left as it is.
+// Errors: EINTERNAL.
+func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string, now time.Time) error {
+	upd := expression.Set(expression.Name("mailStatus"), expression.Value(string(roster.MailFailed))).
+		Set(expression.Name("mailError"), expression.Value(reason)).Set(expression.Name("mailFailedAt"), expression.Value(now)).
+		Remove(expression.Name("sealedToken"))
+	cond := expression.Name("mailStatus").Equal(expression.Value(string(roster.MailQueued))).
+		And(expression.Name("sendCount").Equal(expression.Value(sendCount)))
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
+	if err != nil {
+		return roster.Internal(err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(schoolPK(schoolID), userSK(email)), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil && !isConditionFailed(err) {
+		return roster.Internal(fmt.Errorf("mark mail failed: %w", err))
+	}
+	return nil
+}
