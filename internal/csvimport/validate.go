@@ -310,6 +310,7 @@ func (v *validator) checkDuplicates() {
 			v.lookups--
 		}
 		if v.opts.Kind == KindUsers {
+			r.Group = "" // set by the group check, which the duplicate outranks
 			v.fail(r, fmt.Sprintf("Duplicate email (same as row %d)", first), keyDuplicateEmail)
 		} else {
 			v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
