@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,6 +87,8 @@ type function struct {
 	closed   bool
 	peakRSS  int64 // KiB, over every process of this function
 	restarts int
+
+	invocations atomic.Int64
 }
 
 func newFunction(name, binary string, env []string, timeout time.Duration, memoryMB int, region string, log io.Writer) (*function, error) {
@@ -111,6 +114,7 @@ func newFunction(name, binary string, env []string, timeout time.Duration, memor
 // RequestResponse). The context only bounds the wait, as for a real client.
 func (f *function) invoke(ctx context.Context, payload []byte) (InvokeResult, error) {
 	inv := &invocation{id: newRequestID(), payload: payload, done: make(chan InvokeResult, 1)}
+	f.invocations.Add(1)
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()

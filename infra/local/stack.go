@@ -63,6 +63,10 @@ type Options struct {
 	// bucket and email template, but builds and runs no function: what
 	// adapter tests need.
 	EmulatorsOnly bool
+	// ExtraEnv adds environment variables to functions by logical id, beyond
+	// what the template declares: for fault injection, e.g. pointing one
+	// function's AWS_ENDPOINT_URL_SESV2 at a throttling proxy.
+	ExtraEnv map[string]map[string]string
 	// Output receives emulator and function output besides the log files.
 	Output io.Writer
 	// Logger receives the stack's own messages; default discards them.
@@ -566,6 +570,9 @@ func (s *Stack) functionEnv(id string, props map[string]any) ([]string, error) {
 		// The S3 gateway serves path-style URLs only; the blobs adapter reads this.
 		"S3_USE_PATH_STYLE": "true",
 	}
+	for k, v := range s.opts.ExtraEnv[id] {
+		std[k] = v
+	}
 	var env []string
 	for _, k := range sortedKeys(std) {
 		env = append(env, k+"="+std[k])
@@ -597,6 +604,32 @@ func (s *Stack) InvokeFile(ctx context.Context, function, path string) (InvokeRe
 		return InvokeResult{}, err
 	}
 	return s.invoke(ctx, function, b)
+}
+
+// Kill ends a function's process at once, as a crash would: the invocation
+// in flight fails with Runtime.ExitError and the next one starts a new
+// process. It reports whether a process was running.
+func (s *Stack) Kill(function string) bool {
+	f, ok := s.functions[function]
+	if !ok {
+		return false
+	}
+	f.mu.Lock()
+	p := f.proc
+	f.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.kill()
+	return true
+}
+
+// Invocations counts the invocations a function has been given.
+func (s *Stack) Invocations(function string) int64 {
+	if f, ok := s.functions[function]; ok {
+		return f.invocations.Load()
+	}
+	return 0
 }
 
 // PeakRSSKiB is the highest resident memory a function's processes reached.
@@ -731,3 +764,17 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 
 // Root is the repository root the stack runs from.
 func (s *Stack) Root() string { return s.opts.Root }
+
+// FunctionEnv returns the environment a function runs with.
+func (s *Stack) FunctionEnv(function string) (map[string]string, error) {
+	f, ok := s.functions[function]
+	if !ok {
+		return nil, fmt.Errorf("no function %s", function)
+	}
+	out := map[string]string{}
+	for _, kv := range f.env {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out, nil
+}

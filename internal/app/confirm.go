@@ -67,6 +67,12 @@ func (c *Confirmer) defaults() {
 func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string) error {
 	c.defaults()
 	log := c.Log.With("schoolId", schoolID, "importId", importID)
+	reserve := c.Reserve
+	if deadline, ok := ctx.Deadline(); ok {
+		// Never keep more than a quarter of the invocation in hand, so even a
+		// short one imports something before handing off.
+		reserve = min(reserve, time.Until(deadline)/4)
+	}
 	imp, err := c.Store.ClaimImport(ctx, schoolID, importID, claim, c.Now().UTC())
 	switch roster.ErrorCode(err) {
 	case "":
@@ -94,11 +100,12 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 	}
 	storedFailures := len(imp.Failures)
 	chunks := (len(rows) + c.ChunkSize - 1) / c.ChunkSize
+	worked := 0 // chunks this invocation imported: at least one before any hand-off
 	for k := 0; k < chunks; k++ {
 		if done[strconv.Itoa(k)] {
 			continue
 		}
-		if c.timeLow(ctx) {
+		if worked > 0 && timeLow(ctx, reserve) {
 			return c.handOff(ctx, log, imp, claim, k)
 		}
 		part := rows[k*c.ChunkSize : min((k+1)*c.ChunkSize, len(rows))]
@@ -118,16 +125,17 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 		if applied {
 			storedFailures += len(outcome.Failures)
 		}
+		worked++
 	}
-	if c.timeLow(ctx) {
+	if timeLow(ctx, reserve) {
 		return c.handOff(ctx, log, imp, claim, chunks)
 	}
 	return c.finish(ctx, log, imp, claim)
 }
 
-func (c *Confirmer) timeLow(ctx context.Context) bool {
+func timeLow(ctx context.Context, reserve time.Duration) bool {
 	deadline, ok := ctx.Deadline()
-	return ok && time.Until(deadline) < c.Reserve
+	return ok && time.Until(deadline) < reserve
 }
 
 func (c *Confirmer) handOff(ctx context.Context, log *slog.Logger, imp roster.Import, claim string, next int) error {

@@ -1,0 +1,244 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/schoolroster/rosterimport/infra/local"
+	"github.com/schoolroster/rosterimport/internal/app"
+	"github.com/schoolroster/rosterimport/internal/blobs"
+	"github.com/schoolroster/rosterimport/internal/csvimport"
+	"github.com/schoolroster/rosterimport/internal/dynamo"
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// emulators are DynamoDB Local, the S3 gateway and SES local with the
+// template's table and bucket, and no function consuming the stream: the use
+// cases here run alone, as each invocation would.
+var emulators *local.Stack
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "app-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	emulators, err = local.Start(ctx, local.Options{StateDir: dir, EmulatorsOnly: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: the emulators did not start:", err)
+		return 1
+	}
+	defer emulators.Close()
+	return m.Run()
+}
+
+func parts() (*dynamo.Store, *blobs.Store) {
+	s3c := s3.NewFromConfig(emulators.AWS, func(o *s3.Options) { o.BaseEndpoint = &emulators.S3URL; o.UsePathStyle = true })
+	return dynamo.NewStore(emulators.DynamoDB, emulators.Tables["RosterTable"]), blobs.New(s3c, emulators.Buckets["ImportsBucket"])
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func mustSchool(t *testing.T, st *dynamo.Store, id string) {
+	t.Helper()
+	if err := st.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: time.Now()}, "head@"+id+".test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func upload(t *testing.T, st *dynamo.Store, files *blobs.Store, school, id string, body []byte, declared int64) string {
+	t.Helper()
+	ctx := context.Background()
+	key := "uploads/" + school + "/" + id
+	imp := roster.Import{SchoolID: school, ID: id, Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
+		FileName: "f.csv", DeclaredSize: declared, UploadedBy: "head@" + school + ".test", CreatedAt: time.Now()}
+	if err := st.CreateImport(ctx, imp, map[string]string{"uploaded": key}); err != nil {
+		t.Fatal(err)
+	}
+	if err := files.Put(ctx, key, body, "text/csv"); err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func previewer() *app.Previewer {
+	st, files := parts()
+	return &app.Previewer{Store: st, Files: files, Now: time.Now, Limits: csvimport.DefaultLimits(), Log: quiet}
+}
+
+func TestPreviewClaims(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	mustSchool(t, st, "claims")
+	body := []byte("email\nann@claims.test\nbob@claims.test\n")
+	key := upload(t, st, files, "claims", "IMP1", body, int64(len(body)))
+	p := previewer()
+
+	// An attempt that crashed after claiming: the retried event finishes it.
+	if _, err := st.ClaimValidation(ctx, "claims", "IMP1", "seq-A", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Uploaded(ctx, key, int64(len(body)), "seq-A"); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := st.GetImport(ctx, "claims", "IMP1")
+	if first.Status != roster.ImportReady || first.Counts.Valid != 2 {
+		t.Fatalf("after retry: %+v", first)
+	}
+	// Duplicates of the event, and an event of another write, change nothing.
+	for _, claim := range []string{"seq-A", "seq-B"} {
+		if err := p.Uploaded(ctx, key, int64(len(body)), claim); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, _ := st.GetImport(ctx, "claims", "IMP1")
+	if !again.ValidatedAt.Equal(*first.ValidatedAt) || again.Status != roster.ImportReady {
+		t.Errorf("a duplicate event validated again: %v then %v", first.ValidatedAt, again.ValidatedAt)
+	}
+	// Objects outside uploads/{school}/{import} and unknown imports are ignored.
+	for _, k := range []string{"uploads/claims", "uploads/claims/IMP1/extra", "uploads/claims/NOPE"} {
+		if err := p.Uploaded(ctx, k, 1, "x"); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
+
+func TestPreviewFailures(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	mustSchool(t, st, "bad")
+	tests := []struct {
+		name     string
+		body     []byte
+		declared int64
+		want     string
+	}{
+		{"larger than declared", []byte("email\nann@bad.test\n"), 5, "larger than the size declared"},
+		{"a workbook", []byte("PK\x03\x04\x14\x00\x06\x00 not a csv"), 100, "Excel workbook (.xlsx)"},
+		{"no email column", []byte("name\nAnn\n"), 100, "The file has no email column."},
+		{"empty", []byte("\n\n"), 100, "The file is empty."},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("IMP%d", i)
+			key := upload(t, st, files, "bad", id, tt.body, tt.declared)
+			if err := previewer().Uploaded(ctx, key, int64(len(tt.body)), "seq"); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := st.GetImport(ctx, "bad", id)
+			if got.Status != roster.ImportFailed || !strings.Contains(got.FailureReason, tt.want) {
+				t.Errorf("got %s %q, want failed with %q", got.Status, got.FailureReason, tt.want)
+			}
+			if ok, _ := files.Exists(ctx, "artifacts/bad/"+id+"/rows.jsonl"); ok {
+				t.Error("a failed preview left a rows file")
+			}
+		})
+	}
+}
+
+// deadlineCtx reports the deadline its function gives, so a test can make
+// time run low after a number of checks without waiting for it.
+type deadlineCtx struct {
+	context.Context
+	deadline func() time.Time
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.deadline(), true }
+
+// countingStore counts the chunks applied.
+type countingStore struct {
+	*dynamo.Store
+	applied atomic.Int32
+}
+
+func (c *countingStore) ApplyChunk(ctx context.Context, schoolID, importID, claim string, o roster.ChunkOutcome, stored int, now time.Time) (bool, error) {
+	ok, err := c.Store.ApplyChunk(ctx, schoolID, importID, claim, o, stored, now)
+	c.applied.Add(1)
+	return ok, err
+}
+
+func TestConfirmHandsOffAndResumes(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	mustSchool(t, st, "handoff")
+	var b strings.Builder
+	b.WriteString("email,group\n")
+	const n = 57
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "p%02d@handoff.test,Staff\n", i)
+	}
+	body := []byte(b.String())
+	key := upload(t, st, files, "handoff", "IMP1", body, int64(len(body)))
+	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConfirmImport(ctx, "handoff", "IMP1", "head@handoff.test", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
+	counting := &countingStore{Store: st}
+	c := &app.Confirmer{Store: counting, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Reserve: time.Minute, Log: quiet}
+
+	// Time runs low once two chunks are in.
+	low := deadlineCtx{Context: ctx, deadline: func() time.Time {
+		if counting.applied.Load() < 2 {
+			return time.Now().Add(time.Hour)
+		}
+		return time.Now().Add(time.Second)
+	}}
+	if err := c.Queued(low, "handoff", "IMP1", "seq-1"); err != nil {
+		t.Fatal(err)
+	}
+	mid, _ := st.GetImport(ctx, "handoff", "IMP1")
+	if mid.Status != roster.ImportQueued || len(mid.ChunksDone) != 2 || mid.Progress.Done != 20 || mid.Results.Created != 20 || mid.Checkpoint != 2 {
+		t.Fatalf("after hand-off: %s chunks %v progress %+v results %+v checkpoint %d", mid.Status, mid.ChunksDone, mid.Progress, mid.Results, mid.Checkpoint)
+	}
+	// The re-queue's own record starts a fresh invocation, which goes on.
+	if err := c.Queued(ctx, "handoff", "IMP1", "seq-2"); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := st.GetImport(ctx, "handoff", "IMP1")
+	if done.Status != roster.ImportCompleted || done.Results != (roster.ImportResults{Created: n}) || done.Progress.Done != n {
+		t.Fatalf("after resuming: %s %+v %+v", done.Status, done.Results, done.Progress)
+	}
+	groups, _ := st.ListGroups(ctx, "handoff")
+	for _, g := range groups {
+		if g.Name == "Staff" && g.MemberCount != n+1 {
+			t.Errorf("Staff has %d members, want %d", g.MemberCount, n+1)
+		}
+	}
+	// Every row is in the results file once, as created and held.
+	rc, _, err := files.Open(ctx, done.Artifacts["results"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	res, _ := io.ReadAll(rc)
+	if got := strings.Count(string(res), ",created,Invitation created and held (not sent)\r\n"); got != n {
+		t.Errorf("results file has %d created rows, want %d", got, n)
+	}
+	// An old record of this import arriving late is ignored.
+	if err := c.Queued(ctx, "handoff", "IMP1", "seq-1"); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := st.GetImport(ctx, "handoff", "IMP1"); again.Results != done.Results {
+		t.Errorf("a late record changed the counts: %+v", again.Results)
+	}
+}
+
