@@ -22,7 +22,7 @@ import (
 func store() *dynamo.Store { return dynamo.NewStore(stack.DynamoDB, stack.Tables["RosterTable"]) }
 
 // apiJSON calls the API and decodes a JSON answer into out (unless nil).
-func apiJSON(t *testing.T, method, path, token string, body any, out any) int {
+func apiJSON(t testing.TB, method, path, token string, body any, out any) int {
 	t.Helper()
 	var b string
 	if body != nil {
@@ -56,7 +56,7 @@ type uploadView struct {
 
 // uploadFile asks for an import and PUTs the file to its presigned URL, as
 // an administrator's browser would.
-func uploadFile(t *testing.T, token, school, name string, file []byte) string {
+func uploadFile(t testing.TB, token, school, name string, file []byte) string {
 	t.Helper()
 	var v uploadView
 	if st := apiJSON(t, "POST", "/schools/"+school+"/imports", token, map[string]any{"kind": "users", "fileName": name, "size": len(file)}, &v); st != 201 {
@@ -87,7 +87,7 @@ func uploadFile(t *testing.T, token, school, name string, file []byte) string {
 }
 
 // waitImport polls the import until cond holds.
-func waitImport(t *testing.T, token, school, id string, timeout time.Duration, cond func(roster.Import) bool) roster.Import {
+func waitImport(t testing.TB, token, school, id string, timeout time.Duration, cond func(roster.Import) bool) roster.Import {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var imp roster.Import
@@ -119,7 +119,7 @@ type storedMail struct {
 	Body        struct{ HTML, Text string }
 }
 
-func mailsTo(t *testing.T, domain string) map[string][]storedMail {
+func mailsTo(t testing.TB, domain string) map[string][]storedMail {
 	t.Helper()
 	resp, err := http.Get(stack.SESURL + "/store")
 	if err != nil {
@@ -143,7 +143,7 @@ func mailsTo(t *testing.T, domain string) map[string][]storedMail {
 
 // waitMails waits until n mails went to domain, then a little longer to see
 // that no more come.
-func waitMails(t *testing.T, domain string, n int, timeout time.Duration) map[string][]storedMail {
+func waitMails(t testing.TB, domain string, n int, timeout time.Duration) map[string][]storedMail {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	count := func(m map[string][]storedMail) int {
@@ -165,7 +165,7 @@ func waitMails(t *testing.T, domain string, n int, timeout time.Duration) map[st
 }
 
 // tokenIn returns the token of the accept link in a mail's text.
-func tokenIn(t *testing.T, m storedMail) string {
+func tokenIn(t testing.TB, m storedMail) string {
 	t.Helper()
 	i := strings.Index(m.Body.Text, "accept?token=")
 	if i < 0 {
@@ -180,7 +180,7 @@ func tokenIn(t *testing.T, m storedMail) string {
 
 // userByToken finds the invitation a token opens, as accepting will: by the
 // hash of the token on the sparse index.
-func userByToken(t *testing.T, token string) map[string]any {
+func userByToken(t testing.TB, token string) map[string]any {
 	t.Helper()
 	out, err := stack.DynamoDB.Query(context.Background(), &dynamodb.QueryInput{
 		TableName: aws.String(stack.Tables["RosterTable"]), IndexName: aws.String(dynamo.GSI1),
@@ -201,7 +201,7 @@ func userByToken(t *testing.T, token string) map[string]any {
 }
 
 // userItem reads a user item as stored.
-func userItem(t *testing.T, school, email string) map[string]any {
+func userItem(t testing.TB, school, email string) map[string]any {
 	t.Helper()
 	out, err := stack.DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{
 		TableName: aws.String(stack.Tables["RosterTable"]),
@@ -220,7 +220,7 @@ func userItem(t *testing.T, school, email string) map[string]any {
 }
 
 // download fetches an import file through its short-lived URL.
-func download(t *testing.T, token, school, id, file string) string {
+func download(t testing.TB, token, school, id, file string) string {
 	t.Helper()
 	var v struct{ URL string }
 	if st := apiJSON(t, "GET", "/schools/"+school+"/imports/"+id+"/files/"+file, token, nil, &v); st != 200 {
@@ -238,7 +238,7 @@ func download(t *testing.T, token, school, id, file string) string {
 	return strings.TrimPrefix(string(b), "\uFEFF")
 }
 
-func seedSchool(t *testing.T, id string) string {
+func seedSchool(t testing.TB, id string) string {
 	t.Helper()
 	owner := "head@" + id + ".test"
 	if err := stack.SeedSchool(context.Background(), id, id+" School", owner); err != nil {

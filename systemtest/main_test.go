@@ -61,7 +61,7 @@ func run(m *testing.M) int {
 }
 
 // call sends an HTTP request to the local API as the holder of token ("" for none).
-func call(t *testing.T, method, path, token, body string) (int, []byte) {
+func call(t testing.TB, method, path, token, body string) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != "" {

@@ -778,3 +778,8 @@ func (s *Stack) FunctionEnv(function string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// LogFile is where a function's or emulator's output goes.
+func (s *Stack) LogFile(name string) string {
+	return filepath.Join(s.opts.StateDir, "logs", name+".log")
+}
