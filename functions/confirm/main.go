@@ -21,6 +21,7 @@ import (
 	"github.com/schoolroster/rosterimport/internal/blobs"
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/roster"
+	"github.com/schoolroster/rosterimport/internal/streamimage"
 )
 
 type config struct {
@@ -70,7 +71,7 @@ func main() {
 		reads0, writes0 := db.Reads.Load(), db.Writes.Load()
 		var resp events.DynamoDBEventResponse
 		for i, rec := range ev.Records {
-			schoolID, importID := attr(rec.Change.NewImage, "schoolId"), attr(rec.Change.NewImage, "importId")
+			schoolID, importID := streamimage.String(rec.Change.NewImage, "schoolId"), streamimage.String(rec.Change.NewImage, "importId")
 			if err := c.Queued(ctx, schoolID, importID, rec.Change.SequenceNumber); err != nil {
 				log.Error("confirm failed; the record will be redelivered", "schoolId", schoolID, "importId", importID, "err", err)
 				// Lambda retries from the first failure; the rest come with it.
@@ -84,20 +85,4 @@ func main() {
 			"dynamodbReads", db.Reads.Load()-reads0, "dynamodbWrites", db.Writes.Load()-writes0)
 		return resp, nil
 	})
-}
-
-// attr reads a string or number attribute of a stream image, "" when it is
-// missing or of another type (the accessors of events panic on those).
-func attr(img map[string]events.DynamoDBAttributeValue, name string) string {
-	v, ok := img[name]
-	if !ok {
-		return ""
-	}
-	switch v.DataType() {
-	case events.DataTypeString:
-		return v.String()
-	case events.DataTypeNumber:
-		return v.Number()
-	}
-	return ""
 }

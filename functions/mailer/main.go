@@ -20,6 +20,7 @@ import (
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/mail"
 	"github.com/schoolroster/rosterimport/internal/roster"
+	"github.com/schoolroster/rosterimport/internal/streamimage"
 )
 
 type config struct {
@@ -75,9 +76,9 @@ func main() {
 		var queued []app.QueuedMail
 		for _, rec := range ev.Records {
 			img := rec.Change.NewImage
-			n, _ := strconv.Atoi(attr(img, "sendCount"))
-			queued = append(queued, app.QueuedMail{RecordID: rec.Change.SequenceNumber, SchoolID: attr(img, "schoolId"),
-				Email: attr(img, "email"), SendCount: n})
+			n, _ := strconv.Atoi(streamimage.String(img, "sendCount"))
+			queued = append(queued, app.QueuedMail{RecordID: rec.Change.SequenceNumber, SchoolID: streamimage.String(img, "schoolId"),
+				Email: streamimage.String(img, "email"), SendCount: n})
 		}
 		var resp events.DynamoDBEventResponse
 		for _, id := range m.Send(ctx, queued) {
@@ -87,20 +88,4 @@ func main() {
 			"sesCalls", sender.Calls.Load()-calls0, "dynamodbWrites", db.Writes.Load()-writes0)
 		return resp, nil
 	})
-}
-
-// attr reads a string or number attribute of a stream image, "" when it is
-// missing or of another type (the accessors of events panic on those).
-func attr(img map[string]events.DynamoDBAttributeValue, name string) string {
-	v, ok := img[name]
-	if !ok {
-		return ""
-	}
-	switch v.DataType() {
-	case events.DataTypeString:
-		return v.String()
-	case events.DataTypeNumber:
-		return v.Number()
-	}
-	return ""
 }

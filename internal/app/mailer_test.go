@@ -83,10 +83,12 @@ func TestMailerSend(t *testing.T) {
 	}}
 	m := &Mailer{Store: store, Sender: sender, Sealer: sealer, AppBaseURL: "https://app.test/", Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	rec := func(id, email string, n int) QueuedMail { return QueuedMail{RecordID: id, SchoolID: "s", Email: email, SendCount: n} }
+	rec := func(id, email string, n int) QueuedMail {
+		return QueuedMail{RecordID: id, SchoolID: "s", Email: email, SendCount: n}
+	}
 	retry := m.Send(context.Background(), []QueuedMail{
 		rec("1", "ok@x.test", 1), rec("2", "dup@x.test", 1), rec("3", "dup@x.test", 1), // the same send twice
-		rec("4", "resent@x.test", 1),                                                   // an older send: a newer record will come
+		rec("4", "resent@x.test", 1), // an older send: a newer record will come
 		rec("5", "rejected@x.test", 1), rec("6", "later@x.test", 1), rec("7", "sent@x.test", 1),
 		rec("8", "gone@x.test", 1), rec("9", "badseal@x.test", 1),
 	})

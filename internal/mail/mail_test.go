@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/schoolroster/rosterimport/infra/local"
 	"github.com/schoolroster/rosterimport/internal/app"
@@ -18,25 +17,7 @@ import (
 var emulators *local.Stack
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mail-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	emulators, err = local.Start(ctx, local.Options{StateDir: dir, EmulatorsOnly: true, SESMaxSendRate: 14})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: the emulators did not start:", err)
-		return 1
-	}
-	defer emulators.Close()
-	return m.Run()
+	os.Exit(local.RunTests(m, local.Options{EmulatorsOnly: true, SESMaxSendRate: 14}, &emulators))
 }
 
 // storedMail is a mail as SES local's GET /store shows it.
