@@ -150,9 +150,9 @@ func (c *Confirmer) handOff(ctx context.Context, log *slog.Logger, imp roster.Im
 }
 
 // validRows reads the rows the preview found valid, in file order.
-func (c *Confirmer) validRows(ctx context.Context, imp roster.Import) ([]RowRecord, error) {
-	var rows []RowRecord
-	err := c.eachRow(ctx, imp, func(r RowRecord) error {
+func (c *Confirmer) validRows(ctx context.Context, imp roster.Import) ([]roster.PreviewRow, error) {
+	var rows []roster.PreviewRow
+	err := c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
 		if r.Status == string(csvimport.StatusValid) {
 			rows = append(rows, r)
 		}
@@ -162,7 +162,7 @@ func (c *Confirmer) validRows(ctx context.Context, imp roster.Import) ([]RowReco
 }
 
 // eachRow streams the import's rows file.
-func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(RowRecord) error) error {
+func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(roster.PreviewRow) error) error {
 	key := imp.Artifacts["rows"]
 	if key == "" {
 		return roster.Errorf(roster.ENOTFOUND, "The import has no rows file.")
@@ -174,7 +174,7 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(RowR
 	defer body.Close()
 	dec := json.NewDecoder(bufio.NewReader(body))
 	for {
-		var r RowRecord
+		var r roster.PreviewRow
 		if err := dec.Decode(&r); err == io.EOF {
 			return nil
 		} else if err != nil {
@@ -188,7 +188,7 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(RowR
 
 // importChunk writes the invitations of one chunk, Concurrency at a time, and
 // returns what happened to each row.
-func (c *Confirmer) importChunk(ctx context.Context, imp roster.Import, rows []RowRecord) (roster.ChunkOutcome, error) {
+func (c *Confirmer) importChunk(ctx context.Context, imp roster.Import, rows []roster.PreviewRow) (roster.ChunkOutcome, error) {
 	out := roster.ChunkOutcome{Rows: len(rows), Groups: map[string]int{}, Failures: map[int]string{}}
 	var mu sync.Mutex
 	var firstErr error
@@ -234,7 +234,7 @@ const (
 
 // importRow invites one person. A user this import created in an earlier
 // attempt counts as created; anyone else already there is skipped.
-func (c *Confirmer) importRow(ctx context.Context, imp roster.Import, r RowRecord) (rowResult, error) {
+func (c *Confirmer) importRow(ctx context.Context, imp roster.Import, r roster.PreviewRow) (rowResult, error) {
 	token, hash := roster.NewInvitationToken()
 	inv := roster.Invitation{
 		SchoolID: imp.SchoolID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group,
@@ -307,7 +307,7 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 		return err
 	}
 	_ = cw.Write([]string{"row", "email", "first_name", "last_name", "group", "outcome", "detail"})
-	var batch []RowRecord
+	var batch []roster.PreviewRow
 	flush := func() error {
 		var emails []string
 		for _, r := range batch {
@@ -335,7 +335,7 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 		batch = batch[:0]
 		return nil
 	}
-	err := c.eachRow(ctx, imp, func(r RowRecord) error {
+	err := c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
 		batch = append(batch, r)
 		if len(batch) == 100 {
 			return flush()
@@ -356,7 +356,7 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 	return w.Close()
 }
 
-func rowOutcome(imp roster.Import, r RowRecord, states map[string]roster.MemberState) (outcome, detail string) {
+func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster.MemberState) (outcome, detail string) {
 	switch r.Status {
 	case string(csvimport.StatusInvalid):
 		return "invalid", r.Error

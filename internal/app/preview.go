@@ -138,9 +138,8 @@ func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim 
 
 func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.PreviewResult {
 	rows := make([]roster.PreviewRow, 0, len(sum.Preview))
-	for _, r := range sum.Preview {
-		rows = append(rows, roster.PreviewRow{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
-			Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group})
+	for i := range sum.Preview {
+		rows = append(rows, rowRecord(&sum.Preview[i]))
 	}
 	warnings := append([]string{}, sum.Warnings...)
 	return roster.PreviewResult{
@@ -152,27 +151,19 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 	}
 }
 
-// RowRecord is one line of an import's rows file: a row as the preview
-// judged it, with its normalised values. Confirm imports the valid ones.
-type RowRecord struct {
-	Row       int    `json:"row"`
-	Status    string `json:"status"`
-	Error     string `json:"error,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Email     string `json:"email,omitempty"`
-	FirstName string `json:"firstName,omitempty"`
-	LastName  string `json:"lastName,omitempty"`
-	Group     string `json:"group,omitempty"`
+// rowRecord is a row as the preview judged it, with its normalised values:
+// one line of an import's rows file (JSON), and a row of the preview table.
+// Confirm imports the rows whose status is valid.
+func rowRecord(r *csvimport.RowResult) roster.PreviewRow {
+	return roster.PreviewRow{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
+		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group}
 }
 
 // rowsFile writes every row result as a JSON line.
 type rowsFile struct{ enc *json.Encoder }
 
-func (f *rowsFile) Start([]string) error { return nil }
-func (f *rowsFile) Row(r *csvimport.RowResult) error {
-	return f.enc.Encode(RowRecord{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
-		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group})
-}
+func (f *rowsFile) Start([]string) error             { return nil }
+func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(rowRecord(r)) }
 
 // memberDirectory answers the engine's lookups from the store.
 type memberDirectory struct {
