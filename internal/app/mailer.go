@@ -201,13 +201,11 @@ func (m *Mailer) sendBatch(ctx context.Context, log *slog.Logger, batch []pendin
 		return retry
 	}
 	var sent []roster.SentMail
-	var sentIDs []string
 	for i, o := range outcomes {
 		p := batch[i]
 		switch {
 		case o.Err == nil:
 			sent = append(sent, roster.SentMail{SchoolID: p.rec.SchoolID, Email: p.rec.Email, SendCount: p.rec.SendCount, MessageID: o.MessageID})
-			sentIDs = append(sentIDs, p.rec.RecordID)
 		case o.Permanent:
 			log.Warn("invitation refused by SES", "err", o.Err)
 			if err := m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, "The email was refused: "+o.Err.Error(), m.Now().UTC()); err != nil {

@@ -41,12 +41,8 @@ func (d *dupIndex) touch(h uint64) uint32 {
 	return d.slots[3*i]
 }
 
-// firstRow returns the row that first had key, recording row if none did.
-func (d *dupIndex) firstRow(key string, row int) (int, bool) {
-	return d.firstRowHash(d.hash(key), row)
-}
-
-// firstRowHash is firstRow for a key hashed with hash.
+// firstRowHash returns the row that first had the key hashed to h (by
+// hash), recording row if none did.
 func (d *dupIndex) firstRowHash(h uint64, row int) (int, bool) {
 	i, found := d.find(h)
 	if found {

@@ -79,14 +79,6 @@ type columns struct {
 	unused  []int          // their column indexes
 }
 
-func (c columns) cell(cells []string, field string) string {
-	i, ok := c.index[field]
-	if !ok || i >= len(cells) {
-		return ""
-	}
-	return cells[i]
-}
-
 // mapHeader maps header cells to fields.
 // Errors: a *FileError when two columns hold the same field or a required
 // field has no column.
