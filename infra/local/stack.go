@@ -509,10 +509,6 @@ func (s *Stack) names() error {
 func (s *Stack) startFunctions() error {
 	for _, id := range s.Template.FunctionIDs() {
 		props := s.Template.FunctionProperties(id)
-		env, err := s.functionEnv(id, props)
-		if err != nil {
-			return err
-		}
 		timeout := 3 * time.Second
 		if v, ok := props["Timeout"]; ok {
 			n, err := strconv.Atoi(fmt.Sprint(v))
@@ -523,9 +519,15 @@ func (s *Stack) startFunctions() error {
 		}
 		memory := 128
 		if v, ok := props["MemorySize"]; ok {
-			if memory, err = strconv.Atoi(fmt.Sprint(v)); err != nil {
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if err != nil {
 				return fmt.Errorf("function %s: MemorySize %v", id, v)
 			}
+			memory = n
+		}
+		env, err := s.functionEnv(id, props, memory)
+		if err != nil {
+			return err
 		}
 		f, err := newFunction(id, filepath.Join(s.opts.StateDir, "build", id, "bootstrap"), env, timeout, memory, localRegion, s.logFile(id))
 		if err != nil {
@@ -536,7 +538,7 @@ func (s *Stack) startFunctions() error {
 	return nil
 }
 
-func (s *Stack) functionEnv(id string, props map[string]any) ([]string, error) {
+func (s *Stack) functionEnv(id string, props map[string]any, memoryMB int) ([]string, error) {
 	vars := map[string]string{}
 	for k, v := range asMap(asMap(props["Environment"])["Variables"]) {
 		val, err := s.resolver.ResolveString(v)
@@ -553,7 +555,7 @@ func (s *Stack) functionEnv(id string, props map[string]any) ([]string, error) {
 		}
 		vars[k] = v
 	}
-	memory := fmt.Sprint(props["MemorySize"])
+	memory := strconv.Itoa(memoryMB)
 	name := s.resolver.Refs[id]
 	std := map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
