@@ -25,7 +25,9 @@ func TestUsersImportJourney(t *testing.T) {
 
 	// Upload and preview.
 	id := uploadFile(t, tok, "journey", "class list.csv", []byte(journeyFile))
-	imp := waitImport(t, tok, "journey", id, 30*time.Second, func(i roster.Import) bool { return i.Status != roster.ImportAwaitingUpload && i.Status != roster.ImportValidating })
+	imp := waitImport(t, tok, "journey", id, 30*time.Second, func(i roster.Import) bool {
+		return i.Status != roster.ImportAwaitingUpload && i.Status != roster.ImportValidating
+	})
 	if imp.Status != roster.ImportReady {
 		t.Fatalf("preview ended %s: %s", imp.Status, imp.FailureReason)
 	}

@@ -22,7 +22,6 @@ type throttlingProxy struct {
 
 var sesProxy *throttlingProxy
 
-
 func newSESProxy() *throttlingProxy {
 	p := &throttlingProxy{}
 	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
