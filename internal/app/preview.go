@@ -143,8 +143,7 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 	}
 	warnings := append([]string{}, sum.Warnings...)
 	return roster.PreviewResult{
-		Counts: roster.PreviewCounts{Total: sum.Total, Valid: sum.Valid, Invalid: sum.Invalid, Skipped: sum.Skipped,
-			Updated: sum.Updated, Unchanged: sum.Unchanged},
+		Counts:      sum.PreviewCounts,
 		ErrorCounts: sum.ErrorCounts, SkipReasons: sum.SkipReasons, Warnings: warnings,
 		Preview: rows, PreviewNote: sum.PreviewNote,
 		Artifacts: map[string]string{"rows": rowsKey, "errors": errorsKey},

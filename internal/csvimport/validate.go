@@ -92,12 +92,7 @@ type Summary struct {
 	Delimiter string            `json:"delimiter"`
 	Header    []string          `json:"header"`
 	Columns   map[string]string `json:"columns"` // field -> header cell it was read from
-	Total     int               `json:"total"`
-	Valid     int               `json:"valid"`
-	Invalid   int               `json:"invalid"`
-	Skipped   int               `json:"skipped"`
-	Updated   int               `json:"updated"`
-	Unchanged int               `json:"unchanged"`
+	roster.PreviewCounts
 	// SkipReasons counts skipped rows by reason.
 	SkipReasons map[string]int `json:"skipReasons"`
 	// ErrorCounts counts invalid rows by message (row numbers left out).

@@ -137,7 +137,7 @@ func TestValidateUsers(t *testing.T) {
 	if sink.rows[9].Group != "Students" {
 		t.Errorf("blank group = %q, want Students", sink.rows[9].Group)
 	}
-	want := Summary{Total: 16, Valid: 3, Invalid: 11, Skipped: 2}
+	want := roster.PreviewCounts{Total: 16, Valid: 3, Invalid: 11, Skipped: 2}
 	if sum.Total != want.Total || sum.Valid != want.Valid || sum.Invalid != want.Invalid || sum.Skipped != want.Skipped {
 		t.Errorf("counts = %d/%d/%d/%d, want %d/%d/%d/%d", sum.Total, sum.Valid, sum.Invalid, sum.Skipped, want.Total, want.Valid, want.Invalid, want.Skipped)
 	}
