@@ -86,7 +86,6 @@ type function struct {
 	sawNext  bool
 	closed   bool
 	peakRSS  int64 // KiB, over every process of this function
-	restarts int
 
 	invocations atomic.Int64
 }
@@ -157,7 +156,6 @@ func (f *function) supervise(p *proc) {
 	f.mu.Lock()
 	cur, sawNext, initErr := f.current, f.sawNext, f.initErr
 	f.proc, f.current = nil, nil
-	f.restarts++
 	closed := f.closed
 	f.mu.Unlock()
 	exit := fmt.Sprint(p.err)

@@ -49,7 +49,6 @@ type streamPoller struct {
 	mu          sync.Mutex
 	checkpoints map[string]string // shard id -> last sequence number handled
 	done        map[string]bool   // shards read to their end
-	delivered   int
 }
 
 func (p *streamPoller) run(ctx context.Context) {
@@ -216,14 +215,8 @@ func (p *streamPoller) deliver(ctx context.Context, shard string, batch []map[st
 		if !functionError {
 			failedFrom = p.firstFailure(res.Payload, pending)
 			if failedFrom < 0 {
-				p.mu.Lock()
-				p.delivered += len(pending)
-				p.mu.Unlock()
 				return true
 			}
-			p.mu.Lock()
-			p.delivered += failedFrom
-			p.mu.Unlock()
 			pending = pending[failedFrom:]
 		}
 		if functionError && p.m.bisect && len(pending) > 1 {
