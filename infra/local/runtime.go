@@ -79,13 +79,13 @@ type function struct {
 	addr  string
 	queue chan *invocation
 
-	mu       sync.Mutex
-	proc     *proc
-	current  *invocation
-	initErr  []byte
-	sawNext  bool
-	closed   bool
-	peakRSS  int64 // KiB, over every process of this function
+	mu      sync.Mutex
+	proc    *proc
+	current *invocation
+	initErr []byte
+	sawNext bool
+	closed  bool
+	peakRSS int64 // KiB, over every process of this function
 
 	invocations atomic.Int64
 }
