@@ -5,15 +5,17 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// Kind is what an import file holds.
-type Kind string
+// Kind is what an import file holds: the domain's import kind.
+type Kind = roster.ImportKind
 
 // Kinds of import.
 const (
-	KindUsers         Kind = "users"
-	KindRelationships Kind = "relationships"
+	KindUsers         = roster.KindUsers
+	KindRelationships = roster.KindRelationships
 )
 
 // Fields a column can map to.
