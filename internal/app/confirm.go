@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -85,30 +86,24 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 	default:
 		return err
 	}
-	rows, err := c.validRows(ctx, imp)
-	if err != nil {
-		if roster.ErrorCode(err) == roster.ENOTFOUND {
-			_, ferr := c.Store.FailImport(ctx, schoolID, importID, claim, "The checked rows of this import are no longer available; upload the file again.",
-				[]roster.ImportStatus{roster.ImportImporting}, c.Now().UTC())
-			return ferr
-		}
-		return err
-	}
 	done := map[string]bool{}
 	for _, ch := range imp.ChunksDone {
 		done[ch] = true
 	}
 	storedFailures := len(imp.Failures)
-	chunks := (len(rows) + c.ChunkSize - 1) / c.ChunkSize
 	worked := 0 // chunks this invocation imported: at least one before any hand-off
-	for k := 0; k < chunks; k++ {
+	stop := errors.New("stop")
+	var stopWith error
+	// Valid rows stream from the rows file a chunk at a time, so memory does
+	// not grow with the file; chunk k is the k-th run of ChunkSize valid rows.
+	runChunk := func(k int, part []roster.PreviewRow) error {
 		if done[strconv.Itoa(k)] {
-			continue
+			return nil
 		}
 		if worked > 0 && timeLow(ctx, reserve) {
-			return c.handOff(ctx, log, imp, claim, k)
+			stopWith = c.handOff(ctx, log, imp, claim, k)
+			return stop
 		}
-		part := rows[k*c.ChunkSize : min((k+1)*c.ChunkSize, len(rows))]
 		outcome, err := c.importChunk(ctx, imp, part)
 		if err != nil {
 			return err
@@ -117,7 +112,7 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 		applied, err := c.Store.ApplyChunk(ctx, schoolID, importID, claim, outcome, storedFailures, c.Now().UTC())
 		if roster.ErrorCode(err) == roster.ECONFLICT {
 			log.Info("import was taken over; stopping")
-			return nil
+			return stop
 		}
 		if err != nil {
 			return err
@@ -126,6 +121,34 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 			storedFailures += len(outcome.Failures)
 		}
 		worked++
+		return nil
+	}
+	chunks := 0
+	part := make([]roster.PreviewRow, 0, c.ChunkSize)
+	err = c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
+		if r.Status != string(csvimport.StatusValid) {
+			return nil
+		}
+		if part = append(part, r); len(part) == c.ChunkSize {
+			err := runChunk(chunks, part)
+			chunks, part = chunks+1, part[:0]
+			return err
+		}
+		return nil
+	})
+	if err == nil && len(part) > 0 {
+		err = runChunk(chunks, part)
+		chunks++
+	}
+	switch {
+	case err == stop:
+		return stopWith
+	case roster.ErrorCode(err) == roster.ENOTFOUND:
+		_, ferr := c.Store.FailImport(ctx, schoolID, importID, claim, "The checked rows of this import are no longer available; upload the file again.",
+			[]roster.ImportStatus{roster.ImportImporting}, c.Now().UTC())
+		return ferr
+	case err != nil:
+		return err
 	}
 	if timeLow(ctx, reserve) {
 		return c.handOff(ctx, log, imp, claim, chunks)
@@ -147,18 +170,6 @@ func (c *Confirmer) handOff(ctx context.Context, log *slog.Logger, imp roster.Im
 		log.Info("time is running low; import handed to a fresh invocation", "nextChunk", next)
 	}
 	return err
-}
-
-// validRows reads the rows the preview found valid, in file order.
-func (c *Confirmer) validRows(ctx context.Context, imp roster.Import) ([]roster.PreviewRow, error) {
-	var rows []roster.PreviewRow
-	err := c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
-		if r.Status == string(csvimport.StatusValid) {
-			rows = append(rows, r)
-		}
-		return nil
-	})
-	return rows, err
 }
 
 // eachRow streams the import's rows file.
