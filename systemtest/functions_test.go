@@ -64,7 +64,7 @@ func TestFunctionsWithSampleEvents(t *testing.T) {
 		imp := roster.Import{SchoolID: "demo", ID: sampleImport, Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
 			FileName: "users.csv", DeclaredSize: int64(len(csv)), UploadedBy: "admin@demo.school", CreatedAt: time.Now().UTC()}
 		key := "uploads/demo/" + sampleImport
-		if err := store().CreateImport(ctx, imp, map[string]string{"uploaded": key}); err != nil {
+		if err := store().CreateImport(ctx, imp, map[roster.Artifact]string{roster.ArtifactUploaded: key}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := stack.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: ptr(stack.Buckets["ImportsBucket"]), Key: &key, Body: strings.NewReader(string(csv))}); err != nil {

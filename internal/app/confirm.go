@@ -3,7 +3,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schoolroster/rosterimport/internal/csvimport"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
@@ -68,81 +66,20 @@ func (c *Confirmer) defaults() {
 func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string) error {
 	c.defaults()
 	log := c.Log.With("schoolId", schoolID, "importId", importID)
-	reserve := c.Reserve
-	if deadline, ok := ctx.Deadline(); ok {
-		// Never keep more than a quarter of the invocation in hand, so even a
-		// short one imports something before handing off.
-		reserve = min(reserve, time.Until(deadline)/4)
-	}
 	imp, err := c.Store.ClaimImport(ctx, schoolID, importID, claim, c.Now().UTC())
-	switch roster.ErrorCode(err) {
-	case "":
-	case roster.ENOTFOUND:
-		log.Warn("queued import not found; ignored")
-		return nil
-	case roster.ECONFLICT:
-		log.Info("import is not queued for this record (duplicate or stale); ignored")
-		return nil
-	default:
+	if ok, err := claimed(log, "queued import", err); !ok {
 		return err
 	}
-	done := map[string]bool{}
-	for _, ch := range imp.ChunksDone {
-		done[ch] = true
-	}
-	storedFailures := len(imp.Failures)
-	worked := 0 // chunks this invocation imported: at least one before any hand-off
-	stop := errors.New("stop")
-	var stopWith error
+	run := newConfirmRun(ctx, c, log, imp, claim)
 	// Valid rows stream from the rows file a chunk at a time, so memory does
 	// not grow with the file; chunk k is the k-th run of ChunkSize valid rows.
-	runChunk := func(k int, part []roster.PreviewRow) error {
-		if done[strconv.Itoa(k)] {
-			return nil
-		}
-		if worked > 0 && timeLow(ctx, reserve) {
-			stopWith = c.handOff(ctx, log, imp, claim, k)
-			return stop
-		}
-		outcome, err := c.importChunk(ctx, imp, part)
-		if err != nil {
-			return err
-		}
-		outcome.Chunk = k
-		applied, err := c.Store.ApplyChunk(ctx, schoolID, importID, claim, outcome, storedFailures, c.Now().UTC())
-		if roster.ErrorCode(err) == roster.ECONFLICT {
-			log.Info("import was taken over; stopping")
-			return stop
-		}
-		if err != nil {
-			return err
-		}
-		if applied {
-			storedFailures += len(outcome.Failures)
-		}
-		worked++
-		return nil
-	}
-	chunks := 0
-	part := make([]roster.PreviewRow, 0, c.ChunkSize)
-	err = c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
-		if r.Status != string(csvimport.StatusValid) {
-			return nil
-		}
-		if part = append(part, r); len(part) == c.ChunkSize {
-			err := runChunk(chunks, part)
-			chunks, part = chunks+1, part[:0]
-			return err
-		}
-		return nil
-	})
-	if err == nil && len(part) > 0 {
-		err = runChunk(chunks, part)
-		chunks++
+	err = c.eachRow(ctx, imp, run.add)
+	if err == nil {
+		err = run.flush(ctx)
 	}
 	switch {
-	case err == stop:
-		return stopWith
+	case errors.Is(err, errStopped):
+		return run.stopErr
 	case roster.ErrorCode(err) == roster.ENOTFOUND:
 		_, ferr := c.Store.FailImport(ctx, schoolID, importID, claim, "The checked rows of this import are no longer available; upload the file again.",
 			[]roster.ImportStatus{roster.ImportImporting}, c.Now().UTC())
@@ -150,10 +87,127 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 	case err != nil:
 		return err
 	}
-	if timeLow(ctx, reserve) {
-		return c.handOff(ctx, log, imp, claim, chunks)
+	if timeLow(ctx, run.reserve) {
+		return run.handOff(ctx, run.chunks)
 	}
 	return c.finish(ctx, log, imp, claim)
+}
+
+// claimed sorts out the answer to a claim on an import: go on (true), or
+// stop because the event is for an unknown import or one that has moved past
+// it, a duplicate or stale delivery (false, logged), or because of a fault
+// to retry (false and the error).
+func claimed(log *slog.Logger, what string, err error) (bool, error) {
+	switch roster.ErrorCode(err) {
+	case "":
+		return true, nil
+	case roster.ENOTFOUND:
+		log.Warn(what + " not found; ignored")
+		return false, nil
+	case roster.ECONFLICT:
+		log.Info(what + " is past this event (duplicate or stale); ignored")
+		return false, nil
+	}
+	return false, err
+}
+
+// errStopped ends the walk through the rows file when a run stops early: it
+// handed the import off, or another claim took it over.
+var errStopped = errors.New("confirm run stopped")
+
+// confirmRun is one invocation's work on one claimed import: it gathers the
+// valid rows into chunks and imports each chunk not counted before.
+type confirmRun struct {
+	c       *Confirmer
+	log     *slog.Logger
+	imp     roster.Import
+	claim   string
+	reserve time.Duration // time kept in hand before the deadline
+
+	done           map[string]bool // chunks counted by earlier attempts
+	storedFailures int             // failure reasons already on the import
+	worked         int             // chunks this run imported: at least one before any hand-off
+	chunks         int             // chunks seen so far
+	part           []roster.PreviewRow
+	stopErr        error // what Queued returns after errStopped
+}
+
+func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp roster.Import, claim string) *confirmRun {
+	reserve := c.Reserve
+	if deadline, ok := ctx.Deadline(); ok {
+		// Never keep more than a quarter of the invocation in hand, so even a
+		// short one imports something before handing off.
+		reserve = min(reserve, time.Until(deadline)/4)
+	}
+	run := &confirmRun{c: c, log: log, imp: imp, claim: claim, reserve: reserve, done: map[string]bool{},
+		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize)}
+	for _, ch := range imp.ChunksDone {
+		run.done[ch] = true
+	}
+	return run
+}
+
+// add takes the next row of the rows file; a full chunk is imported.
+func (r *confirmRun) add(ctx context.Context, row roster.PreviewRow) error {
+	if row.Status != roster.RowValid {
+		return nil
+	}
+	if r.part = append(r.part, row); len(r.part) == r.c.ChunkSize {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+// flush imports the chunk gathered so far, if any.
+func (r *confirmRun) flush(ctx context.Context) error {
+	if len(r.part) == 0 {
+		return nil
+	}
+	err := r.chunk(ctx, r.chunks, r.part)
+	r.chunks, r.part = r.chunks+1, r.part[:0]
+	return err
+}
+
+// chunk imports chunk k unless an earlier attempt counted it, and counts it.
+func (r *confirmRun) chunk(ctx context.Context, k int, rows []roster.PreviewRow) error {
+	if r.done[strconv.Itoa(k)] {
+		return nil
+	}
+	if r.worked > 0 && timeLow(ctx, r.reserve) {
+		r.stopErr = r.handOff(ctx, k)
+		return errStopped
+	}
+	outcome, err := r.c.importChunk(ctx, r.imp, rows)
+	if err != nil {
+		return err
+	}
+	outcome.Chunk = k
+	applied, err := r.c.Store.ApplyChunk(ctx, r.imp.SchoolID, r.imp.ID, r.claim, outcome, r.storedFailures, r.c.Now().UTC())
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		r.log.Info("import was taken over; stopping")
+		return errStopped
+	}
+	if err != nil {
+		return err
+	}
+	if applied {
+		r.storedFailures += len(outcome.Failures)
+	}
+	r.worked++
+	return nil
+}
+
+// handOff queues the import again for a fresh invocation, next being the
+// first chunk it has left to do.
+func (r *confirmRun) handOff(ctx context.Context, next int) error {
+	_, err := r.c.Store.RequeueImport(ctx, r.imp.SchoolID, r.imp.ID, r.claim, r.c.Now().UTC())
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		return nil
+	}
+	if err == nil {
+		r.log.Info("time is running low; import handed to a fresh invocation", "nextChunk", next)
+	}
+	return err
 }
 
 func timeLow(ctx context.Context, reserve time.Duration) bool {
@@ -161,20 +215,10 @@ func timeLow(ctx context.Context, reserve time.Duration) bool {
 	return ok && time.Until(deadline) < reserve
 }
 
-func (c *Confirmer) handOff(ctx context.Context, log *slog.Logger, imp roster.Import, claim string, next int) error {
-	_, err := c.Store.RequeueImport(ctx, imp.SchoolID, imp.ID, claim, c.Now().UTC())
-	if roster.ErrorCode(err) == roster.ECONFLICT {
-		return nil
-	}
-	if err == nil {
-		log.Info("time is running low; import handed to a fresh invocation", "nextChunk", next)
-	}
-	return err
-}
-
 // eachRow streams the import's rows file.
-func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(roster.PreviewRow) error) error {
-	key := imp.Artifacts["rows"]
+// Errors: ENOTFOUND when the file is gone; what fn returns; EINTERNAL.
+func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(context.Context, roster.PreviewRow) error) error {
+	key := imp.Artifacts[roster.ArtifactRows]
 	if key == "" {
 		return roster.Errorf(roster.ENOTFOUND, "The import has no rows file.")
 	}
@@ -191,7 +235,7 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(rost
 		} else if err != nil {
 			return roster.Internal(fmt.Errorf("read rows file: %w", err))
 		}
-		if err := fn(r); err != nil {
+		if err := fn(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -279,115 +323,4 @@ func (c *Confirmer) importRow(ctx context.Context, imp roster.Import, r roster.P
 		// The user changed under us (removed, deleted): look again.
 	}
 	return 0, roster.Errorf(roster.EINVALID, "The user kept changing while being imported.")
-}
-
-// finish writes the results file and ends the import.
-func (c *Confirmer) finish(ctx context.Context, log *slog.Logger, imp roster.Import, claim string) error {
-	latest, err := c.Store.GetImport(ctx, imp.SchoolID, imp.ID)
-	if err != nil {
-		return err
-	}
-	key := artifactKey(imp.SchoolID, imp.ID, "results.csv")
-	if err := c.writeResults(ctx, latest, key); err != nil {
-		return err
-	}
-	status := roster.ImportCompleted
-	if latest.Results.Failed > 0 {
-		status = roster.ImportCompletedWithErrors
-	}
-	done, err := c.Store.CompleteImport(ctx, imp.SchoolID, imp.ID, claim, status, key, c.Now().UTC())
-	if roster.ErrorCode(err) == roster.ECONFLICT {
-		return nil
-	}
-	if err == nil {
-		log.Info("import completed", "status", done.Status, "created", done.Results.Created,
-			"skippedMember", done.Results.SkippedMember, "skippedInvited", done.Results.SkippedInvited, "failed", done.Results.Failed)
-	}
-	return err
-}
-
-// writeResults writes every row's outcome: created, skipped and why, failed
-// and why, or the preview's error. Whether a valid row was created is read
-// from the users themselves, so the file is right after any retry.
-func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key string) error {
-	w := c.Files.Create(ctx, key, "text/csv; charset=utf-8")
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		w.Abort()
-		return err
-	}
-	_ = cw.Write([]string{"row", "email", "first_name", "last_name", "group", "outcome", "detail"})
-	var batch []roster.PreviewRow
-	flush := func() error {
-		var emails []string
-		for _, r := range batch {
-			if r.Status == string(csvimport.StatusValid) {
-				emails = append(emails, r.Email)
-			}
-		}
-		states := map[string]roster.MemberState{}
-		if len(emails) > 0 {
-			var err error
-			if states, err = c.Store.MemberStates(ctx, imp.SchoolID, emails); err != nil {
-				return err
-			}
-		}
-		for _, r := range batch {
-			outcome, detail := rowOutcome(imp, r, states)
-			rec := []string{strconv.Itoa(r.Row), r.Email, r.FirstName, r.LastName, r.Group, outcome, detail}
-			for i := range rec {
-				rec[i] = csvimport.SafeCell(rec[i])
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		}
-		batch = batch[:0]
-		return nil
-	}
-	err := c.eachRow(ctx, imp, func(r roster.PreviewRow) error {
-		batch = append(batch, r)
-		if len(batch) == 100 {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	if err == nil {
-		cw.Flush()
-		err = cw.Error()
-	}
-	if err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Close()
-}
-
-func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster.MemberState) (outcome, detail string) {
-	switch r.Status {
-	case string(csvimport.StatusInvalid):
-		return "invalid", r.Error
-	case string(csvimport.StatusSkipped):
-		return "skipped", r.Reason
-	}
-	st, ok := states[r.Email]
-	switch {
-	case ok && st.InvitedByImport == imp.ID:
-		if imp.SendInvitations {
-			return "created", "Invitation created and queued for sending"
-		}
-		return "created", "Invitation created and held (not sent)"
-	case ok && st.Status == roster.StatusActive:
-		return "skipped", csvimport.ReasonAlreadyMember
-	case ok && st.Status == roster.StatusInvited:
-		return "skipped", csvimport.ReasonAlreadyInvited
-	}
-	if reason, ok := imp.Failures[r.Row]; ok {
-		return "failed", reason
-	}
-	return "failed", "The invitation could not be created."
 }

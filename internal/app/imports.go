@@ -16,7 +16,7 @@ import (
 // ImportStore is what the import routes need from storage.
 type ImportStore interface {
 	SchoolStore
-	CreateImport(ctx context.Context, imp roster.Import, artifacts map[string]string) error
+	CreateImport(ctx context.Context, imp roster.Import, artifacts map[roster.Artifact]string) error
 	// GetImport returns ENOTFOUND for an id that is not one of the school's imports.
 	GetImport(ctx context.Context, schoolID, importID string) (roster.Import, error)
 	ListImports(ctx context.Context, schoolID, cursor string, limit int) ([]roster.Import, string, error)
@@ -37,8 +37,15 @@ type ImportFiles interface {
 // subscribed; what the service writes goes under artifacts/.
 func uploadKey(schoolID, importID string) string { return "uploads/" + schoolID + "/" + importID }
 
-func artifactKey(schoolID, importID, name string) string {
-	return "artifacts/" + schoolID + "/" + importID + "/" + name
+func artifactKey(schoolID, importID string, a roster.Artifact) string {
+	return "artifacts/" + schoolID + "/" + importID + "/" + artifactFiles[a]
+}
+
+// artifactFiles are the object names of the artifacts the service writes.
+var artifactFiles = map[roster.Artifact]string{
+	roster.ArtifactRows:    "rows.jsonl",
+	roster.ArtifactErrors:  "errors.csv",
+	roster.ArtifactResults: "results.csv",
 }
 
 // ParseUploadKey returns the school and import of an upload's object key.
@@ -150,7 +157,7 @@ func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, re
 		FileName: name, DeclaredSize: req.Size, UploadedBy: admin.Email, CreatedAt: now, UpdatedAt: now,
 	}
 	key := uploadKey(schoolID, imp.ID)
-	if err := im.Store.CreateImport(ctx, imp, map[string]string{"uploaded": key}); err != nil {
+	if err := im.Store.CreateImport(ctx, imp, map[roster.Artifact]string{roster.ArtifactUploaded: key}); err != nil {
 		return ImportView{}, err
 	}
 	if body != nil {
@@ -287,38 +294,37 @@ func (im *Imports) FileURL(ctx context.Context, caller Caller, schoolID, importI
 	if err != nil {
 		return "", err
 	}
-	base := strings.TrimSuffix(imp.FileName, path.Ext(imp.FileName))
-	var name string
-	switch file {
-	case "uploaded":
-		name = imp.FileName
-	case "errors":
-		name = base + "-errors.csv"
-	case "results":
-		name = base + "-results.csv"
-	default:
+	a := roster.Artifact(file)
+	if !a.Downloadable() {
 		return "", roster.Errorf(roster.ENOTFOUND, `No such file: use "uploaded", "errors" or "results".`)
 	}
-	key := imp.Artifacts[file]
-	if key == "" {
-		switch file {
-		case "errors":
-			return "", roster.Errorf(roster.ENOTFOUND, "The error file is made when the preview is ready.")
-		case "results":
-			return "", roster.Errorf(roster.ENOTFOUND, "The results file is made when the import has completed.")
-		}
+	key := imp.Artifacts[a]
+	switch {
+	case key == "" && a == roster.ArtifactErrors:
+		return "", roster.Errorf(roster.ENOTFOUND, "The error file is made when the preview is ready.")
+	case key == "" && a == roster.ArtifactResults:
+		return "", roster.Errorf(roster.ENOTFOUND, "The results file is made when the import has completed.")
 	}
 	ok, err := im.Files.Exists(ctx, key)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		if file == "uploaded" {
+		if a == roster.ArtifactUploaded {
 			return "", roster.Errorf(roster.ENOTFOUND, "The file has not been uploaded, or has been deleted after the retention period.")
 		}
 		return "", roster.Errorf(roster.ENOTFOUND, "The file has been deleted after the retention period.")
 	}
-	return im.Files.PresignGet(ctx, key, name, im.DownloadExpiry)
+	return im.Files.PresignGet(ctx, key, downloadName(imp.FileName, a), im.DownloadExpiry)
+}
+
+// downloadName is the name a downloaded artifact is saved under: the
+// uploaded file's own name, or that name with -errors.csv or -results.csv.
+func downloadName(fileName string, a roster.Artifact) string {
+	if a == roster.ArtifactUploaded {
+		return fileName
+	}
+	return strings.TrimSuffix(fileName, path.Ext(fileName)) + "-" + string(a) + ".csv"
 }
 
 // Template returns a template CSV ("users.csv" with the school's group

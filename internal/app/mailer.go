@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/schoolroster/rosterimport/internal/backoff"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
@@ -18,7 +19,7 @@ type MailerStore interface {
 	// MailStates reads users consistently.
 	MailStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MailState, error)
 	MarkSent(ctx context.Context, sent []roster.SentMail, now time.Time) error
-	MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string, now time.Time) error
+	MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string) error
 }
 
 // Email is one invitation email to send.
@@ -82,14 +83,7 @@ func (p *Pacer) Wait(ctx context.Context, n int) error {
 	if p.sleep != nil {
 		return p.sleep(ctx, wait)
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Sleep(ctx, wait)
 }
 
 // Mailer sends invitation emails for queued invitations.
@@ -163,7 +157,7 @@ func (m *Mailer) sendSchool(ctx context.Context, schoolID string, recs []QueuedM
 		token, err := m.Sealer.Open(st.SealedToken, schoolID, r.Email)
 		if err != nil {
 			log.Error("invitation token does not open", "err", err)
-			if err := m.Store.MarkMailFailed(ctx, schoolID, r.Email, r.SendCount, "The invitation could not be prepared; resend it.", m.Now().UTC()); err != nil {
+			if err := m.Store.MarkMailFailed(ctx, schoolID, r.Email, r.SendCount, "The invitation could not be prepared; resend it."); err != nil {
 				retry = append(retry, r.RecordID)
 			}
 			continue
@@ -208,7 +202,7 @@ func (m *Mailer) sendBatch(ctx context.Context, log *slog.Logger, batch []pendin
 			sent = append(sent, roster.SentMail{SchoolID: p.rec.SchoolID, Email: p.rec.Email, SendCount: p.rec.SendCount, MessageID: o.MessageID})
 		case o.Permanent:
 			log.Warn("invitation refused by SES", "err", o.Err)
-			if err := m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, "The email was refused: "+o.Err.Error(), m.Now().UTC()); err != nil {
+			if err := m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, "The email was refused: "+o.Err.Error()); err != nil {
 				retry = append(retry, p.rec.RecordID)
 			}
 		default:

@@ -34,7 +34,7 @@ func (f *fakeMailerStore) MarkSent(_ context.Context, sent []roster.SentMail, _ 
 	f.sent = append(f.sent, sent...)
 	return nil
 }
-func (f *fakeMailerStore) MarkMailFailed(_ context.Context, _, email string, _ int, reason string, _ time.Time) error {
+func (f *fakeMailerStore) MarkMailFailed(_ context.Context, _, email string, _ int, reason string) error {
 	f.failed[email] = reason
 	return nil
 }

@@ -55,36 +55,36 @@ type Previewer struct {
 // read fails the import with its reason and returns nil.
 func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim string) error {
 	schoolID, importID, ok := ParseUploadKey(key)
-	log := p.Log.With("schoolId", schoolID, "importId", importID)
 	if !ok {
 		p.Log.Warn("object is not an import upload; ignored", "key", key)
 		return nil
 	}
-	now := p.Now().UTC()
-	imp, err := p.Store.ClaimValidation(ctx, schoolID, importID, claim, now)
-	switch roster.ErrorCode(err) {
-	case "":
-	case roster.ENOTFOUND:
-		log.Warn("upload for an unknown import; ignored")
-		return nil
-	case roster.ECONFLICT:
-		log.Info("import is past this upload (duplicate or late event); ignored")
-		return nil
-	default:
+	log := p.Log.With("schoolId", schoolID, "importId", importID)
+	imp, err := p.Store.ClaimValidation(ctx, schoolID, importID, claim, p.Now().UTC())
+	if ok, err := claimed(log, "import of this upload", err); !ok {
 		return err
 	}
-	fail := func(reason string) error {
-		_, err := p.Store.FailImport(ctx, schoolID, importID, claim, reason, []roster.ImportStatus{roster.ImportValidating}, p.Now().UTC())
-		if roster.ErrorCode(err) == roster.ECONFLICT {
-			return nil
-		}
-		log.Info("import failed validation", "reason", reason)
-		return err
-	}
+	run := &previewRun{p: p, log: log, imp: imp, key: key, claim: claim}
 	if imp.DeclaredSize > 0 && size > imp.DeclaredSize {
-		return fail(fmt.Sprintf("The uploaded file (%d bytes) is larger than the size declared for the upload (%d bytes).", size, imp.DeclaredSize))
+		return run.fail(ctx, fmt.Sprintf("The uploaded file (%d bytes) is larger than the size declared for the upload (%d bytes).", size, imp.DeclaredSize))
 	}
-	groups, err := p.Store.ListGroups(ctx, schoolID)
+	return run.validate(ctx, size)
+}
+
+// previewRun is the validation of one claimed upload.
+type previewRun struct {
+	p     *Previewer
+	log   *slog.Logger
+	imp   roster.Import
+	key   string // the upload's object key
+	claim string
+}
+
+// validate streams the upload through the engine into the rows file and
+// the error file, then records the preview on the import.
+func (r *previewRun) validate(ctx context.Context, size int64) error {
+	schoolID, importID := r.imp.SchoolID, r.imp.ID
+	groups, err := r.p.Store.ListGroups(ctx, schoolID)
 	if err != nil {
 		return err
 	}
@@ -92,19 +92,19 @@ func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim 
 	for _, g := range groups {
 		names = append(names, g.Name)
 	}
-	body, _, err := p.Files.Open(ctx, key)
+	body, _, err := r.p.Files.Open(ctx, r.key)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
 
-	rowsKey, errorsKey := artifactKey(schoolID, importID, "rows.jsonl"), artifactKey(schoolID, importID, "errors.csv")
-	rowsW := p.Files.Create(ctx, rowsKey, "application/x-ndjson")
-	errW := p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
+	rowsKey, errorsKey := artifactKey(schoolID, importID, roster.ArtifactRows), artifactKey(schoolID, importID, roster.ArtifactErrors)
+	rowsW := r.p.Files.Create(ctx, rowsKey, "application/x-ndjson")
+	errW := r.p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
 	errFile := csvimport.NewErrorFile(errW)
 	sum, err := csvimport.Validate(ctx, body, csvimport.Options{
-		Kind: csvimport.KindUsers, Groups: names, Directory: memberDirectory{store: p.Store, schoolID: schoolID},
-		Limits: p.Limits, SizeHint: size,
+		Kind: csvimport.KindUsers, Groups: names, Directory: memberDirectory{store: r.p.Store, schoolID: schoolID},
+		Limits: r.p.Limits, SizeHint: size,
 	}, csvimport.Sinks(errFile, &rowsFile{enc: json.NewEncoder(rowsW)}))
 	if err == nil {
 		err = errFile.Close()
@@ -114,7 +114,7 @@ func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim 
 		rowsW.Abort()
 		errW.Abort()
 		if errors.As(err, &fe) {
-			return fail(fe.Message)
+			return r.fail(ctx, fe.Message)
 		}
 		return err
 	}
@@ -125,14 +125,24 @@ func (p *Previewer) Uploaded(ctx context.Context, key string, size int64, claim 
 	if err := errW.Close(); err != nil {
 		return err
 	}
-	_, err = p.Store.SavePreview(ctx, schoolID, importID, claim, previewResult(sum, rowsKey, errorsKey), p.Now().UTC())
+	_, err = r.p.Store.SavePreview(ctx, schoolID, importID, r.claim, previewResult(sum, rowsKey, errorsKey), r.p.Now().UTC())
 	if roster.ErrorCode(err) == roster.ECONFLICT {
-		log.Info("another attempt finished this preview first")
+		r.log.Info("another attempt finished this preview first")
 		return nil
 	}
 	if err == nil {
-		log.Info("preview ready", "total", sum.Total, "valid", sum.Valid, "invalid", sum.Invalid, "skipped", sum.Skipped)
+		r.log.Info("preview ready", "total", sum.Total, "valid", sum.Valid, "invalid", sum.Invalid, "skipped", sum.Skipped)
 	}
+	return err
+}
+
+// fail ends the import with a reason the administrator can read.
+func (r *previewRun) fail(ctx context.Context, reason string) error {
+	_, err := r.p.Store.FailImport(ctx, r.imp.SchoolID, r.imp.ID, r.claim, reason, []roster.ImportStatus{roster.ImportValidating}, r.p.Now().UTC())
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		return nil
+	}
+	r.log.Info("import failed validation", "reason", reason)
 	return err
 }
 
@@ -146,7 +156,7 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 		Counts:      sum.PreviewCounts,
 		ErrorCounts: sum.ErrorCounts, SkipReasons: sum.SkipReasons, Warnings: warnings,
 		Preview: rows, PreviewNote: sum.PreviewNote,
-		Artifacts: map[string]string{"rows": rowsKey, "errors": errorsKey},
+		Artifacts: map[roster.Artifact]string{roster.ArtifactRows: rowsKey, roster.ArtifactErrors: errorsKey},
 	}
 }
 
@@ -154,7 +164,7 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 // one line of an import's rows file (JSON), and a row of the preview table.
 // Confirm imports the rows whose status is valid.
 func rowRecord(r *csvimport.RowResult) roster.PreviewRow {
-	return roster.PreviewRow{Row: r.Row, Status: string(r.Status), Error: r.Error, Reason: r.Reason,
+	return roster.PreviewRow{Row: r.Row, Status: r.Status, Error: r.Error, Reason: r.Reason,
 		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group}
 }
 

@@ -11,16 +11,16 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// Status is what will become of a row.
-type Status string
+// Status is what will become of a row: the domain's row status.
+type Status = roster.RowStatus
 
 // Row statuses.
 const (
-	StatusValid     Status = "valid"     // will be created
-	StatusInvalid   Status = "invalid"   // has an error; will not be imported
-	StatusSkipped   Status = "skipped"   // users: already a member or already invited
-	StatusUpdated   Status = "updated"   // relationships: the pair exists with another type
-	StatusUnchanged Status = "unchanged" // relationships: the pair exists with this type
+	StatusValid     = roster.RowValid
+	StatusInvalid   = roster.RowInvalid
+	StatusSkipped   = roster.RowSkipped
+	StatusUpdated   = roster.RowUpdated
+	StatusUnchanged = roster.RowUnchanged
 )
 
 // Reasons a users row is skipped.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -51,11 +52,10 @@ type importItem struct {
 	SkippedMember   int                  `dynamodbav:"skippedMember"`
 	SkippedInvited  int                  `dynamodbav:"skippedInvited"`
 	Failed          int                  `dynamodbav:"failed"`
-	Checkpoint      int                  `dynamodbav:"checkpoint"`
 	ChunksDone      []string             `dynamodbav:"chunksDone,stringset,omitempty"`
 	Failures        []string             `dynamodbav:"failures,omitempty"` // "row<TAB>reason"
 	CompletedAt     *time.Time           `dynamodbav:"completedAt,omitempty"`
-	Artifacts       map[string]string    `dynamodbav:"artifacts,omitempty"`
+	Artifacts       map[string]string    `dynamodbav:"artifacts,omitempty"` // roster.Artifact -> object key
 }
 
 func (it importItem) record() roster.Import {
@@ -68,8 +68,19 @@ func (it importItem) record() roster.Import {
 		ConfirmedAt: it.ConfirmedAt, Progress: roster.Progress{Done: it.ProgressDone, Total: it.ProgressTotal},
 		Results:     roster.ImportResults{Created: it.Created, SkippedMember: it.SkippedMember, SkippedInvited: it.SkippedInvited, Failed: it.Failed},
 		CompletedAt: it.CompletedAt,
-		Claim:       it.Claim, Checkpoint: it.Checkpoint, ChunksDone: it.ChunksDone, Failures: parseFailures(it.Failures), Artifacts: it.Artifacts,
+		Claim:       it.Claim, ChunksDone: it.ChunksDone, Failures: parseFailures(it.Failures), Artifacts: artifactsOf(it.Artifacts),
 	}
+}
+
+func artifactsOf(m map[string]string) map[roster.Artifact]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[roster.Artifact]string, len(m))
+	for k, v := range m {
+		out[roster.Artifact(k)] = v
+	}
+	return out
 }
 
 func parseFailures(list []string) map[int]string {
@@ -88,11 +99,14 @@ func parseFailures(list []string) map[int]string {
 
 // CreateImport stores a new import.
 // Errors: ECONFLICT if the id is taken; EINTERNAL.
-func (s *Store) CreateImport(ctx context.Context, imp roster.Import, artifacts map[string]string) error {
+func (s *Store) CreateImport(ctx context.Context, imp roster.Import, artifacts map[roster.Artifact]string) error {
 	it := importItem{
 		PK: schoolPK(imp.SchoolID), SK: importSK(imp.ID), Type: typeImport, SchoolID: imp.SchoolID, ImportID: imp.ID,
 		Kind: string(imp.Kind), Status: string(imp.Status), FileName: imp.FileName, DeclaredSize: imp.DeclaredSize,
-		UploadedBy: imp.UploadedBy, CreatedAt: imp.CreatedAt, UpdatedAt: imp.CreatedAt, Artifacts: artifacts,
+		UploadedBy: imp.UploadedBy, CreatedAt: imp.CreatedAt, UpdatedAt: imp.CreatedAt, Artifacts: map[string]string{},
+	}
+	for k, v := range artifacts {
+		it.Artifacts[string(k)] = v
 	}
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -115,13 +129,13 @@ func (s *Store) CreateImport(ctx context.Context, imp roster.Import, artifacts m
 // Errors: ENOTFOUND (also for another school's import id); EINTERNAL.
 func (s *Store) GetImport(ctx context.Context, schoolID, importID string) (roster.Import, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), importSK(importID)), ConsistentRead: ptr(true),
+		TableName: &s.table, Key: key(schoolPK(schoolID), importSK(importID)), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return roster.Import{}, roster.Internal(fmt.Errorf("get import: %w", err))
 	}
 	if out.Item == nil {
-		return roster.Import{}, roster.Errorf(roster.ENOTFOUND, "Import not found.")
+		return roster.Import{}, errImportNotFound
 	}
 	return decodeImport(out.Item)
 }
@@ -145,7 +159,7 @@ func (s *Store) ListImports(ctx context.Context, schoolID, cursor string, limit 
 	}
 	in := &dynamodb.QueryInput{
 		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-		ExpressionAttributeValues: expr.Values(), ScanIndexForward: ptr(false), Limit: ptr(int32(limit)),
+		ExpressionAttributeValues: expr.Values(), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(limit)),
 	}
 	if cursor != "" {
 		sk, err := decodeCursor(cursor)
@@ -194,6 +208,8 @@ func decodeCursor(c string) (string, error) {
 }
 
 // update runs a conditional update of an import and returns the new item.
+// A failed condition returns the item as it was, so a missing import is told
+// from one that has moved on without a second read.
 // Errors: ECONFLICT when the condition fails; ENOTFOUND when there is no
 // such import; EINTERNAL.
 func (s *Store) update(ctx context.Context, schoolID, importID string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (roster.Import, error) {
@@ -206,12 +222,14 @@ func (s *Store) update(ctx context.Context, schoolID, importID string, upd expre
 		TableName: &s.table, Key: key(schoolPK(schoolID), importSK(importID)),
 		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ReturnValues: types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if isConditionFailed(err) {
-		if _, gerr := s.GetImport(ctx, schoolID, importID); roster.ErrorCode(gerr) == roster.ENOTFOUND {
-			return roster.Import{}, gerr
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if len(ccf.Item) == 0 {
+			return roster.Import{}, errImportNotFound
 		}
-		return roster.Import{}, roster.Errorf(roster.ECONFLICT, "The import has moved on.")
+		return roster.Import{}, errImportMovedOn
 	}
 	if err != nil {
 		return roster.Import{}, roster.Internal(fmt.Errorf("update import %s: %w", importID, err))
@@ -219,8 +237,13 @@ func (s *Store) update(ctx context.Context, schoolID, importID string, upd expre
 	return decodeImport(out.Attributes)
 }
 
+var (
+	errImportNotFound = roster.Errorf(roster.ENOTFOUND, "Import not found.")
+	errImportMovedOn  = roster.Errorf(roster.ECONFLICT, "The import has moved on.")
+)
+
 func statusIs(s roster.ImportStatus) expression.ConditionBuilder {
-	return expression.Name("status").Equal(expression.Value(string(s)))
+	return expression.Name(attrStatus).Equal(expression.Value(string(s)))
 }
 
 // ClaimValidation moves an import from awaiting_upload to validating for
@@ -228,30 +251,30 @@ func statusIs(s roster.ImportStatus) expression.ConditionBuilder {
 // retried event can finish what a crashed attempt started; another claim,
 // or any later status, gets ECONFLICT.
 func (s *Store) ClaimValidation(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportValidating))).
-		Set(expression.Name("claim"), expression.Value(claim)).Set(expression.Name("updatedAt"), expression.Value(now))
-	cond := statusIs(roster.ImportAwaitingUpload).Or(statusIs(roster.ImportValidating).And(expression.Name("claim").Equal(expression.Value(claim))))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportValidating))).
+		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	cond := statusIs(roster.ImportAwaitingUpload).Or(statusIs(roster.ImportValidating).And(expression.Name(attrClaim).Equal(expression.Value(claim))))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
 // SavePreview records a finished validation: validating (held by claim) → ready.
 // Errors: ECONFLICT if the claim was lost; ENOTFOUND; EINTERNAL.
 func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim string, p roster.PreviewResult, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportReady))).
-		Set(expression.Name("counts"), expression.Value(p.Counts)).
-		Set(expression.Name("errorCounts"), expression.Value(nonNilMap(p.ErrorCounts))).
-		Set(expression.Name("skipReasons"), expression.Value(nonNilMap(p.SkipReasons))).
-		Set(expression.Name("warnings"), expression.Value(nonNilSlice(p.Warnings))).
-		Set(expression.Name("preview"), expression.Value(nonNilSlice(p.Preview))).
-		Set(expression.Name("previewNote"), expression.Value(p.PreviewNote)).
-		Set(expression.Name("progressTotal"), expression.Value(p.Counts.Valid)).
-		Set(expression.Name("validatedAt"), expression.Value(now)).
-		Set(expression.Name("updatedAt"), expression.Value(now)).
-		Remove(expression.Name("claim"))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportReady))).
+		Set(expression.Name(attrCounts), expression.Value(p.Counts)).
+		Set(expression.Name(attrErrorCounts), expression.Value(nonNilMap(p.ErrorCounts))).
+		Set(expression.Name(attrSkipReasons), expression.Value(nonNilMap(p.SkipReasons))).
+		Set(expression.Name(attrWarnings), expression.Value(nonNilSlice(p.Warnings))).
+		Set(expression.Name(attrPreview), expression.Value(nonNilSlice(p.Preview))).
+		Set(expression.Name(attrPreviewNote), expression.Value(p.PreviewNote)).
+		Set(expression.Name(attrProgressTotal), expression.Value(p.Counts.Valid)).
+		Set(expression.Name(attrValidatedAt), expression.Value(now)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
+		Remove(expression.Name(attrClaim))
 	for k, v := range p.Artifacts {
-		upd = upd.Set(expression.Name("artifacts."+k), expression.Value(v))
+		upd = upd.Set(expression.Name(artifactPath(k)), expression.Value(v))
 	}
-	cond := statusIs(roster.ImportValidating).And(expression.Name("claim").Equal(expression.Value(claim)))
+	cond := statusIs(roster.ImportValidating).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
@@ -259,15 +282,15 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 // one of the given statuses, when held by claim ("" for any holder).
 // Errors: ECONFLICT if the import is elsewhere; ENOTFOUND; EINTERNAL.
 func (s *Store) FailImport(ctx context.Context, schoolID, importID, claim, reason string, from []roster.ImportStatus, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportFailed))).
-		Set(expression.Name("failureReason"), expression.Value(reason)).
-		Set(expression.Name("updatedAt"), expression.Value(now)).Remove(expression.Name("claim"))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportFailed))).
+		Set(expression.Name(attrFailureReason), expression.Value(reason)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
 	cond := statusIs(from[0])
 	for _, st := range from[1:] {
 		cond = cond.Or(statusIs(st))
 	}
 	if claim != "" {
-		cond = cond.And(expression.Name("claim").Equal(expression.Value(claim)))
+		cond = cond.And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	}
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
@@ -276,11 +299,11 @@ func (s *Store) FailImport(ctx context.Context, schoolID, importID, claim, reaso
 // to the confirm function.
 // Errors: ECONFLICT when it is not ready; ENOTFOUND; EINTERNAL.
 func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string, sendInvitations bool, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportQueued))).
-		Set(expression.Name("sendInvitations"), expression.Value(sendInvitations)).
-		Set(expression.Name("confirmedBy"), expression.Value(by)).
-		Set(expression.Name("confirmedAt"), expression.Value(now)).
-		Set(expression.Name("updatedAt"), expression.Value(now))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportQueued))).
+		Set(expression.Name(attrSendInvitations), expression.Value(sendInvitations)).
+		Set(expression.Name(attrConfirmedBy), expression.Value(by)).
+		Set(expression.Name(attrConfirmedAt), expression.Value(now)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now))
 	return s.update(ctx, schoolID, importID, upd, statusIs(roster.ImportReady))
 }
 
@@ -288,9 +311,9 @@ func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string
 // record's sequence number). The same claim may take it again (a redelivered
 // record resumes a crashed attempt); anything else gets ECONFLICT.
 func (s *Store) ClaimImport(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportImporting))).
-		Set(expression.Name("claim"), expression.Value(claim)).Set(expression.Name("updatedAt"), expression.Value(now))
-	cond := statusIs(roster.ImportQueued).Or(statusIs(roster.ImportImporting).And(expression.Name("claim").Equal(expression.Value(claim))))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportImporting))).
+		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	cond := statusIs(roster.ImportQueued).Or(statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim))))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
@@ -298,9 +321,9 @@ func (s *Store) ClaimImport(ctx context.Context, schoolID, importID, claim strin
 // fresh invocation: importing → queued, which the stream delivers again.
 // Errors: ECONFLICT if claim no longer holds it; ENOTFOUND; EINTERNAL.
 func (s *Store) RequeueImport(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.ImportQueued))).
-		Set(expression.Name("updatedAt"), expression.Value(now)).Remove(expression.Name("claim"))
-	cond := statusIs(roster.ImportImporting).And(expression.Name("claim").Equal(expression.Value(claim)))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportQueued))).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
+	cond := statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
@@ -308,11 +331,11 @@ func (s *Store) RequeueImport(ctx context.Context, schoolID, importID, claim str
 // completed_with_errors, with the key of its results file.
 // Errors: ECONFLICT if claim no longer holds it; ENOTFOUND; EINTERNAL.
 func (s *Store) CompleteImport(ctx context.Context, schoolID, importID, claim string, status roster.ImportStatus, resultsKey string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(status))).
-		Set(expression.Name("artifacts.results"), expression.Value(resultsKey)).
-		Set(expression.Name("completedAt"), expression.Value(now)).
-		Set(expression.Name("updatedAt"), expression.Value(now)).Remove(expression.Name("claim"))
-	cond := statusIs(roster.ImportImporting).And(expression.Name("claim").Equal(expression.Value(claim)))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(status))).
+		Set(expression.Name(artifactPath(roster.ArtifactResults)), expression.Value(resultsKey)).
+		Set(expression.Name(attrCompletedAt), expression.Value(now)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
+	cond := statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
@@ -326,16 +349,15 @@ const maxStoredFailures = 100
 // Errors: ECONFLICT if claim no longer holds the import; EINTERNAL.
 func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string, o roster.ChunkOutcome, storedFailures int, now time.Time) (bool, error) {
 	chunk := strconv.Itoa(o.Chunk)
-	upd := expression.Add(expression.Name("chunksDone"), expression.Value(&types.AttributeValueMemberSS{Value: []string{chunk}})).
-		Add(expression.Name("progressDone"), expression.Value(o.Rows)).
-		Add(expression.Name("created"), expression.Value(o.Created)).
-		Add(expression.Name("skippedMember"), expression.Value(o.SkippedMember)).
-		Add(expression.Name("skippedInvited"), expression.Value(o.SkippedInvited)).
-		Add(expression.Name("failed"), expression.Value(o.Failed)).
-		Set(expression.Name("checkpoint"), expression.Value(o.Chunk+1)).
-		Set(expression.Name("updatedAt"), expression.Value(now))
-	cond := expression.Not(expression.Contains(expression.Name("chunksDone"), chunk)).
-		And(statusIs(roster.ImportImporting)).And(expression.Name("claim").Equal(expression.Value(claim)))
+	upd := expression.Add(expression.Name(attrChunksDone), expression.Value(&types.AttributeValueMemberSS{Value: []string{chunk}})).
+		Add(expression.Name(attrProgressDone), expression.Value(o.Rows)).
+		Add(expression.Name(attrCreated), expression.Value(o.Created)).
+		Add(expression.Name(attrSkippedMember), expression.Value(o.SkippedMember)).
+		Add(expression.Name(attrSkippedInvited), expression.Value(o.SkippedInvited)).
+		Add(expression.Name(attrFailed), expression.Value(o.Failed)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	cond := expression.Not(expression.Contains(expression.Name(attrChunksDone), chunk)).
+		And(statusIs(roster.ImportImporting)).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return false, roster.Internal(err)
@@ -343,12 +365,13 @@ func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName: &s.table, Key: key(schoolPK(schoolID), importSK(importID)), UpdateExpression: expr.Update(),
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}
 	for name, n := range o.Groups {
 		if n == 0 {
 			continue
 		}
-		gexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name("memberCount"), expression.Value(n))).
+		gexpr, err := expression.NewBuilder().WithUpdate(expression.Add(expression.Name(attrMemberCount), expression.Value(n))).
 			WithCondition(expression.AttributeExists(expression.Name(attrPK))).Build()
 		if err != nil {
 			return false, roster.Internal(err)
@@ -361,15 +384,20 @@ func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var canceled *types.TransactionCanceledException
 	if errors.As(err, &canceled) {
-		if len(canceled.CancellationReasons) > 0 && deref(canceled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-			rec, gerr := s.GetImport(ctx, schoolID, importID)
-			if gerr != nil {
-				return false, gerr
+		if r := canceled.CancellationReasons; len(r) > 0 && aws.ToString(r[0].Code) == "ConditionalCheckFailed" {
+			// The import as it was tells a chunk applied before from an
+			// import that has moved on.
+			if len(r[0].Item) == 0 {
+				return false, errImportNotFound
 			}
-			if rec.Status == roster.ImportImporting && rec.Claim == claim {
-				return false, nil // the chunk was applied before
+			var was importItem
+			if err := attributevalue.UnmarshalMap(r[0].Item, &was); err != nil {
+				return false, roster.Internal(fmt.Errorf("decode import %s: %w", importID, err))
 			}
-			return false, roster.Errorf(roster.ECONFLICT, "The import has moved on.")
+			if roster.ImportStatus(was.Status) == roster.ImportImporting && was.Claim == claim {
+				return false, nil
+			}
+			return false, errImportMovedOn
 		}
 		return false, roster.Internal(fmt.Errorf("apply chunk %d: %w", o.Chunk, err))
 	}
@@ -392,8 +420,8 @@ func (s *Store) storeFailures(ctx context.Context, schoolID, importID string, fa
 		}
 		list = append(list, fmt.Sprintf("%d\t%s", row, reason))
 	}
-	upd := expression.Set(expression.Name("failures"),
-		expression.ListAppend(expression.IfNotExists(expression.Name("failures"), expression.Value([]string{})), expression.Value(list)))
+	upd := expression.Set(expression.Name(attrFailures),
+		expression.ListAppend(expression.IfNotExists(expression.Name(attrFailures), expression.Value([]string{})), expression.Value(list)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).Build()
 	if err != nil {
 		return
@@ -421,14 +449,4 @@ func nonNilSlice[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -23,7 +23,7 @@ func newImport(t *testing.T, s *dynamo.Store, school, id string, at time.Time) r
 	t.Helper()
 	imp := roster.Import{SchoolID: school, ID: id, Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
 		FileName: "users.csv", DeclaredSize: 100, UploadedBy: "head@" + school + ".test", CreatedAt: at}
-	if err := s.CreateImport(context.Background(), imp, map[string]string{"uploaded": "uploads/" + school + "/" + id}); err != nil {
+	if err := s.CreateImport(context.Background(), imp, map[roster.Artifact]string{roster.ArtifactUploaded: "uploads/" + school + "/" + id}); err != nil {
 		t.Fatal(err)
 	}
 	return imp
@@ -41,7 +41,7 @@ func TestImportLifecycle(t *testing.T) {
 	s := newStore(t)
 	newSchool(t, s, "lifecycle")
 	newImport(t, s, "lifecycle", "IMP1", t0)
-	wantCode(t, "create twice", s.CreateImport(ctx, roster.Import{SchoolID: "lifecycle", ID: "IMP1", CreatedAt: t0}, map[string]string{"uploaded": "x"}), roster.ECONFLICT)
+	wantCode(t, "create twice", s.CreateImport(ctx, roster.Import{SchoolID: "lifecycle", ID: "IMP1", CreatedAt: t0}, map[roster.Artifact]string{roster.ArtifactUploaded: "x"}), roster.ECONFLICT)
 
 	// Validation: one claim at a time; the same claim may come back.
 	if _, err := s.ClaimValidation(ctx, "lifecycle", "IMP1", "upload-a", t0); err != nil {
@@ -101,8 +101,8 @@ func TestImportLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Results.Created != 1 || got.Results.SkippedInvited != 1 || got.Progress.Done != 2 || got.Checkpoint != 1 || len(got.ChunksDone) != 1 {
-		t.Errorf("after chunk: results %+v progress %+v checkpoint %d chunks %v", got.Results, got.Progress, got.Checkpoint, got.ChunksDone)
+	if got.Results.Created != 1 || got.Results.SkippedInvited != 1 || got.Progress.Done != 2 || len(got.ChunksDone) != 1 {
+		t.Errorf("after chunk: results %+v progress %+v chunks %v", got.Results, got.Progress, got.ChunksDone)
 	}
 	groups, _ := s.ListGroups(ctx, "lifecycle")
 	for _, g := range groups {

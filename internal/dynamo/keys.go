@@ -1,6 +1,7 @@
-// Package dynamo is the DynamoDB adapter: the single-table model of design.md.
+// Package dynamo is the DynamoDB adapter: the single-table model described in
+// docs/data-model.md.
 //
-// Every key format lives in this file. A school's items share its partition
+// Every key format and attribute name lives in this file. A school's items share its partition
 // key, so a school's data is one Query away and never mixed with another's:
 //
 //	item          PK                 SK                     GSI1PK            GSI1SK
@@ -23,9 +24,14 @@
 //     done-chunk set, and the groups' member counts
 //
 // Every item carries a "type" attribute so stream filters can pick items.
+// The table's stream images are decoded in stream.go, with these names.
 package dynamo
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
 
 // Attribute names shared by every item.
 const (
@@ -35,6 +41,62 @@ const (
 	attrGSI1SK = "GSI1SK"
 	attrType   = "type"
 )
+
+// Attribute names that expressions and stream images use. The item structs'
+// dynamodbav tags spell the same names (Go tags cannot name constants);
+// TestAttributeNamesAreTags keeps the two in step.
+const (
+	attrSchoolID = "schoolId" // import, user
+	attrImportID = "importId" // import
+	attrEmail    = "email"    // user
+
+	// Import items.
+	attrStatus          = "status" // also users
+	attrClaim           = "claim"
+	attrUpdatedAt       = "updatedAt"
+	attrCounts          = "counts"
+	attrErrorCounts     = "errorCounts"
+	attrSkipReasons     = "skipReasons"
+	attrWarnings        = "warnings"
+	attrPreview         = "preview"
+	attrPreviewNote     = "previewNote"
+	attrValidatedAt     = "validatedAt"
+	attrFailureReason   = "failureReason"
+	attrSendInvitations = "sendInvitations"
+	attrConfirmedBy     = "confirmedBy"
+	attrConfirmedAt     = "confirmedAt"
+	attrProgressDone    = "progressDone"
+	attrProgressTotal   = "progressTotal"
+	attrCreated         = "created"
+	attrSkippedMember   = "skippedMember"
+	attrSkippedInvited  = "skippedInvited"
+	attrFailed          = "failed"
+	attrChunksDone      = "chunksDone"
+	attrFailures        = "failures"
+	attrCompletedAt     = "completedAt"
+	attrArtifacts       = "artifacts" // a map: artifact name -> object key
+
+	// Group items.
+	attrMemberCount = "memberCount"
+
+	// User items, with their invitation state.
+	attrFirstName       = "firstName"
+	attrLastName        = "lastName"
+	attrGroups          = "groups"
+	attrInvitedAt       = "invitedAt"
+	attrJoinedAt        = "joinedAt"
+	attrInvitedBy       = "invitedBy"
+	attrInvitedByImport = "invitedByImport"
+	attrSealedToken     = "sealedToken"
+	attrSendCount       = "sendCount"
+	attrMailStatus      = "mailStatus"
+	attrMailMessageID   = "mailMessageId"
+	attrMailSentAt      = "mailSentAt"
+	attrMailError       = "mailError"
+)
+
+// artifactPath is the document path of one artifact's key in an import item.
+func artifactPath(a roster.Artifact) string { return attrArtifacts + "." + string(a) }
 
 // Item types, the value of the "type" attribute.
 const (

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/schoolroster/rosterimport/internal/backoff"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
@@ -74,25 +76,25 @@ func (s *Store) CreateInvitation(ctx context.Context, inv roster.Invitation) (bo
 // (any more).
 // Errors: EINTERNAL.
 func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error) {
-	upd := expression.Set(expression.Name("status"), expression.Value(string(roster.StatusInvited))).
-		Set(expression.Name("mailStatus"), expression.Value(string(inv.MailStatus))).
-		Set(expression.Name("GSI1PK"), expression.Value(tokenPK(inv.TokenHash))).
-		Set(expression.Name("GSI1SK"), expression.Value(schoolPK(inv.SchoolID))).
-		Set(expression.Name("sealedToken"), expression.Value(inv.SealedToken)).
-		Set(expression.Name("invitedByImport"), expression.Value(inv.InvitedByImport)).
-		Set(expression.Name("invitedBy"), expression.Value(inv.InvitedBy)).
-		Set(expression.Name("invitedAt"), expression.Value(inv.InvitedAt)).
-		Set(expression.Name("groups"), expression.Value([]string{inv.Group})).
-		Add(expression.Name("sendCount"), expression.Value(1)).
-		Remove(expression.Name("joinedAt"))
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.StatusInvited))).
+		Set(expression.Name(attrMailStatus), expression.Value(string(inv.MailStatus))).
+		Set(expression.Name(attrGSI1PK), expression.Value(tokenPK(inv.TokenHash))).
+		Set(expression.Name(attrGSI1SK), expression.Value(schoolPK(inv.SchoolID))).
+		Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
+		Set(expression.Name(attrInvitedByImport), expression.Value(inv.InvitedByImport)).
+		Set(expression.Name(attrInvitedBy), expression.Value(inv.InvitedBy)).
+		Set(expression.Name(attrInvitedAt), expression.Value(inv.InvitedAt)).
+		Set(expression.Name(attrGroups), expression.Value([]string{inv.Group})).
+		Add(expression.Name(attrSendCount), expression.Value(1)).
+		Remove(expression.Name(attrJoinedAt))
 	if inv.FirstName != "" {
-		upd = upd.Set(expression.Name("firstName"), expression.Value(inv.FirstName))
+		upd = upd.Set(expression.Name(attrFirstName), expression.Value(inv.FirstName))
 	}
 	if inv.LastName != "" {
-		upd = upd.Set(expression.Name("lastName"), expression.Value(inv.LastName))
+		upd = upd.Set(expression.Name(attrLastName), expression.Value(inv.LastName))
 	}
 	expr, err := expression.NewBuilder().WithUpdate(upd).
-		WithCondition(expression.Name("status").Equal(expression.Value(string(roster.StatusRemoved)))).Build()
+		WithCondition(expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusRemoved)))).Build()
 	if err != nil {
 		return false, roster.Internal(err)
 	}
@@ -120,7 +122,7 @@ func memberState(item map[string]types.AttributeValue) roster.MemberState {
 // Errors: EINTERNAL.
 func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
 	out := make(map[string]roster.MemberState, len(emails))
-	err := s.batchGet(ctx, schoolID, emails, false, "email, #s, invitedByImport", map[string]string{"#s": "status"},
+	err := s.batchGet(ctx, schoolID, emails, false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
 		func(item map[string]types.AttributeValue) {
 			var it invitationItem
 			if attributevalue.UnmarshalMap(item, &it) == nil {
@@ -157,7 +159,7 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, 
 	}
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
-		ka := types.KeysAndAttributes{Keys: keys[:n], ConsistentRead: ptr(consistent)}
+		ka := types.KeysAndAttributes{Keys: keys[:n], ConsistentRead: aws.Bool(consistent)}
 		if projection != "" {
 			ka.ProjectionExpression, ka.ExpressionAttributeNames = &projection, names
 		}
@@ -167,7 +169,7 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, 
 				if attempt > 8 {
 					return roster.Internal(errors.New("batch get: keys still unprocessed after 8 retries"))
 				}
-				if err := sleepBackoff(ctx, attempt); err != nil {
+				if err := backoff.Sleep(ctx, backoff.Exponential(attempt, 50*time.Millisecond, 5*time.Second)); err != nil {
 					return err
 				}
 			}
@@ -183,19 +185,6 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, 
 		keys = keys[n:]
 	}
 	return nil
-}
-
-// sleepBackoff waits 50ms·2^attempt (at most 5s) or until ctx ends.
-func sleepBackoff(ctx context.Context, attempt int) error {
-	d := min(50*time.Millisecond<<min(attempt, 7), 5*time.Second)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // MarkSent records sent invitations: mail status sent, the message id, and
@@ -246,12 +235,12 @@ func (s *Store) MarkSent(ctx context.Context, sent []roster.SentMail, now time.T
 }
 
 func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.UpdateItemInput, error) {
-	upd := expression.Set(expression.Name("mailStatus"), expression.Value(string(roster.MailSent))).
-		Set(expression.Name("mailMessageId"), expression.Value(m.MessageID)).
-		Set(expression.Name("mailSentAt"), expression.Value(now)).
-		Remove(expression.Name("sealedToken")).Remove(expression.Name("mailError"))
-	cond := expression.Name("mailStatus").Equal(expression.Value(string(roster.MailQueued))).
-		And(expression.Name("sendCount").Equal(expression.Value(m.SendCount)))
+	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailSent))).
+		Set(expression.Name(attrMailMessageID), expression.Value(m.MessageID)).
+		Set(expression.Name(attrMailSentAt), expression.Value(now)).
+		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailError))
+	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
+		And(expression.Name(attrSendCount).Equal(expression.Value(m.SendCount)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return nil, roster.Internal(err)
@@ -265,12 +254,12 @@ func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.Updat
 // MarkMailFailed records an invitation SES refused for good, with the reason.
 // A user changed since (resent, cancelled) is left as it is.
 // Errors: EINTERNAL.
-func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string, now time.Time) error {
-	upd := expression.Set(expression.Name("mailStatus"), expression.Value(string(roster.MailFailed))).
-		Set(expression.Name("mailError"), expression.Value(reason)).Set(expression.Name("mailFailedAt"), expression.Value(now)).
-		Remove(expression.Name("sealedToken"))
-	cond := expression.Name("mailStatus").Equal(expression.Value(string(roster.MailQueued))).
-		And(expression.Name("sendCount").Equal(expression.Value(sendCount)))
+func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string) error {
+	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
+		Set(expression.Name(attrMailError), expression.Value(reason)).
+		Remove(expression.Name(attrSealedToken))
+	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
+		And(expression.Name(attrSendCount).Equal(expression.Value(sendCount)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return roster.Internal(err)

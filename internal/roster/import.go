@@ -68,12 +68,40 @@ type Import struct {
 	CompletedAt     *time.Time    `json:"completedAt,omitempty"`
 
 	// Bookkeeping of the functions, not shown to clients.
-	Claim      string            `json:"-"` // who holds the current step (validation or import)
-	Checkpoint int               `json:"-"` // the next chunk of rows to import
-	ChunksDone []string          `json:"-"` // chunks whose outcome is counted
-	Failures   map[int]string    `json:"-"` // row -> why it failed (the first 100)
-	Artifacts  map[string]string `json:"-"` // "uploaded", "rows", "errors", "results" -> object key
+	Claim      string              `json:"-"` // who holds the current step (validation or import)
+	ChunksDone []string            `json:"-"` // chunks whose outcome is counted
+	Failures   map[int]string      `json:"-"` // row -> why it failed (the first 100)
+	Artifacts  map[Artifact]string `json:"-"` // artifact -> object key
 }
+
+// Artifact names one of the files an import keeps in object storage.
+type Artifact string
+
+// Artifacts of an import.
+const (
+	ArtifactUploaded Artifact = "uploaded" // the file as the administrator sent it
+	ArtifactRows     Artifact = "rows"     // every row as the preview judged it, one JSON line each (PreviewRow)
+	ArtifactErrors   Artifact = "errors"   // the original columns plus an error column, to fix and upload again
+	ArtifactResults  Artifact = "results"  // every row's outcome after the import
+)
+
+// Downloadable reports whether administrators may download the artifact
+// (the rows file is the functions' own).
+func (a Artifact) Downloadable() bool {
+	return a == ArtifactUploaded || a == ArtifactErrors || a == ArtifactResults
+}
+
+// RowStatus is what will become of one row of a file, as the preview judged it.
+type RowStatus string
+
+// Row statuses.
+const (
+	RowValid     RowStatus = "valid"     // will be created
+	RowInvalid   RowStatus = "invalid"   // has an error; will not be imported
+	RowSkipped   RowStatus = "skipped"   // users: already a member or already invited
+	RowUpdated   RowStatus = "updated"   // relationships: the pair exists with another type
+	RowUnchanged RowStatus = "unchanged" // relationships: the pair exists with this type
+)
 
 // PreviewResult is what validation records on an import.
 type PreviewResult struct {
@@ -83,7 +111,7 @@ type PreviewResult struct {
 	Warnings    []string
 	Preview     []PreviewRow
 	PreviewNote string
-	Artifacts   map[string]string // added to the import's artifacts
+	Artifacts   map[Artifact]string // added to the import's artifacts
 }
 
 // ChunkOutcome is what confirming one chunk of rows did.
@@ -110,14 +138,14 @@ type PreviewCounts struct {
 
 // PreviewRow is one row as the preview table shows it.
 type PreviewRow struct {
-	Row       int    `json:"row"`
-	Status    string `json:"status"`
-	Error     string `json:"error,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Email     string `json:"email,omitempty"`
-	FirstName string `json:"firstName,omitempty"`
-	LastName  string `json:"lastName,omitempty"`
-	Group     string `json:"group,omitempty"`
+	Row       int       `json:"row"`
+	Status    RowStatus `json:"status"`
+	Error     string    `json:"error,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	FirstName string    `json:"firstName,omitempty"`
+	LastName  string    `json:"lastName,omitempty"`
+	Group     string    `json:"group,omitempty"`
 }
 
 // Progress is how far an import has got: rows done of rows to import.

@@ -40,19 +40,31 @@ type Sealer struct {
 // NewSealer derives the key from a secret (SHA-256 of it).
 // Errors: when the secret is shorter than 32 characters.
 func NewSealer(secret string) (*Sealer, error) {
-	if len(secret) < 32 {
-		return nil, errors.New("token sealing secret must be at least 32 characters")
+	s := &Sealer{}
+	if err := s.UnmarshalText([]byte(secret)); err != nil {
+		return nil, err
 	}
-	key := sha256.Sum256([]byte(secret))
+	return s, nil
+}
+
+// UnmarshalText sets the key from a secret, as NewSealer does, so that a
+// function's configuration can hold a Sealer read from its environment.
+// Errors: when the secret is shorter than 32 characters.
+func (s *Sealer) UnmarshalText(secret []byte) error {
+	if len(secret) < 32 {
+		return errors.New("token sealing secret must be at least 32 characters")
+	}
+	key := sha256.Sum256(secret)
 	block, err := aes.NewCipher(key[:])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Sealer{aead: aead}, nil
+	s.aead = aead
+	return nil
 }
 
 // Seal encrypts token for the user (schoolID, email).

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"strconv"
+
+	"github.com/schoolroster/rosterimport/internal/csvimport"
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// finish writes the results file and ends the import.
+func (c *Confirmer) finish(ctx context.Context, log *slog.Logger, imp roster.Import, claim string) error {
+	latest, err := c.Store.GetImport(ctx, imp.SchoolID, imp.ID)
+	if err != nil {
+		return err
+	}
+	key := artifactKey(imp.SchoolID, imp.ID, roster.ArtifactResults)
+	if err := c.writeResults(ctx, latest, key); err != nil {
+		return err
+	}
+	status := roster.ImportCompleted
+	if latest.Results.Failed > 0 {
+		status = roster.ImportCompletedWithErrors
+	}
+	done, err := c.Store.CompleteImport(ctx, imp.SchoolID, imp.ID, claim, status, key, c.Now().UTC())
+	if roster.ErrorCode(err) == roster.ECONFLICT {
+		return nil
+	}
+	if err == nil {
+		log.Info("import completed", "status", done.Status, "created", done.Results.Created,
+			"skippedMember", done.Results.SkippedMember, "skippedInvited", done.Results.SkippedInvited, "failed", done.Results.Failed)
+	}
+	return err
+}
+
+// writeResults writes every row's outcome: created, skipped and why, failed
+// and why, or the preview's error. Whether a valid row was created is read
+// from the users themselves, so the file is right after any retry.
+func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key string) error {
+	w := c.Files.Create(ctx, key, "text/csv; charset=utf-8")
+	rw := &resultsWriter{store: c.Store, imp: imp, csv: csv.NewWriter(w)}
+	rw.csv.UseCRLF = true
+	_, err := io.WriteString(w, "\uFEFF")
+	if err == nil {
+		err = rw.csv.Write([]string{"row", "email", "first_name", "last_name", "group", "outcome", "detail"})
+	}
+	if err == nil {
+		err = c.eachRow(ctx, imp, rw.add)
+	}
+	if err == nil {
+		err = rw.flush(ctx)
+	}
+	if err == nil {
+		rw.csv.Flush()
+		err = rw.csv.Error()
+	}
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}
+
+// resultsWriter writes the results file a batch of rows at a time, reading
+// the batch's users in one look-up.
+type resultsWriter struct {
+	store interface {
+		MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	}
+	imp   roster.Import
+	csv   *csv.Writer
+	batch []roster.PreviewRow
+}
+
+const resultsBatch = 100
+
+func (rw *resultsWriter) add(ctx context.Context, r roster.PreviewRow) error {
+	if rw.batch = append(rw.batch, r); len(rw.batch) == resultsBatch {
+		return rw.flush(ctx)
+	}
+	return nil
+}
+
+func (rw *resultsWriter) flush(ctx context.Context) error {
+	var emails []string
+	for _, r := range rw.batch {
+		if r.Status == roster.RowValid {
+			emails = append(emails, r.Email)
+		}
+	}
+	states := map[string]roster.MemberState{}
+	if len(emails) > 0 {
+		var err error
+		if states, err = rw.store.MemberStates(ctx, rw.imp.SchoolID, emails); err != nil {
+			return err
+		}
+	}
+	for _, r := range rw.batch {
+		outcome, detail := rowOutcome(rw.imp, r, states)
+		rec := []string{strconv.Itoa(r.Row), r.Email, r.FirstName, r.LastName, r.Group, outcome, detail}
+		for i := range rec {
+			rec[i] = csvimport.SafeCell(rec[i])
+		}
+		if err := rw.csv.Write(rec); err != nil {
+			return err
+		}
+	}
+	rw.batch = rw.batch[:0]
+	return nil
+}
+
+func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster.MemberState) (outcome, detail string) {
+	switch r.Status {
+	case roster.RowInvalid:
+		return "invalid", r.Error
+	case roster.RowSkipped:
+		return "skipped", r.Reason
+	}
+	st, ok := states[r.Email]
+	switch {
+	case ok && st.InvitedByImport == imp.ID:
+		if imp.SendInvitations {
+			return "created", "Invitation created and queued for sending"
+		}
+		return "created", "Invitation created and held (not sent)"
+	case ok && st.Status == roster.StatusActive:
+		return "skipped", csvimport.ReasonAlreadyMember
+	case ok && st.Status == roster.StatusInvited:
+		return "skipped", csvimport.ReasonAlreadyInvited
+	}
+	if reason, ok := imp.Failures[r.Row]; ok {
+		return "failed", reason
+	}
+	return "failed", "The invitation could not be created."
+}
