@@ -4,45 +4,30 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/schoolroster/rosterimport/internal/app"
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/httpapi"
+	"github.com/schoolroster/rosterimport/internal/lambdaenv"
 )
 
 type config struct {
-	Table string // TABLE_NAME
-}
-
-func loadConfig() (config, error) {
-	c := config{Table: os.Getenv("TABLE_NAME")}
-	if c.Table == "" {
-		return c, fmt.Errorf("TABLE_NAME is not set")
-	}
-	return c, nil
+	Table string `env:"TABLE_NAME,required,notEmpty"`
 }
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := loadConfig()
+	var cfg config
+	env, err := lambdaenv.Load(context.Background(), &cfg)
 	if err != nil {
-		log.Error("bad configuration", "err", err)
+		env.Log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("load AWS config", "err", err)
-		os.Exit(1)
-	}
-	store := dynamo.NewStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
-	rt := httpapi.NewRouter(log)
-	httpapi.UsersAPI(rt, &app.Schools{Store: store})
+	schools := &app.Schools{Store: dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.Table)}
+	rt := httpapi.NewRouter(env.Log)
+	httpapi.UsersAPI(rt, schools)
 	lambda.Start(rt.Serve)
 }

@@ -1,0 +1,182 @@
+// Package eventsource adapts the events Lambda delivers to the use cases:
+// S3 notifications of uploads to the preview, and batches of the table's
+// stream records to confirm and the mailer, with partial batch responses so
+// that only the records that failed are delivered again.
+package eventsource
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/schoolroster/rosterimport/internal/app"
+	"github.com/schoolroster/rosterimport/internal/dynamo"
+)
+
+// Counter is a running total, such as DynamoDB requests made, that the
+// log line closing each invocation reports as the difference it made.
+type Counter struct {
+	Name string
+	Load func() int64
+}
+
+// DynamoDBRequests are the counters of a counting DynamoDB client, as
+// "dynamodbReads" and "dynamodbWrites".
+func DynamoDBRequests(db *dynamo.Counter) []Counter {
+	return []Counter{{Name: "dynamodbReads", Load: db.Reads.Load}, {Name: "dynamodbWrites", Load: db.Writes.Load}}
+}
+
+// meter remembers the counters at the start of an invocation.
+type meter struct {
+	counters []Counter
+	start    []int64
+}
+
+func startMeter(counters []Counter) meter {
+	m := meter{counters: counters, start: make([]int64, len(counters))}
+	for i, c := range counters {
+		m.start[i] = c.Load()
+	}
+	return m
+}
+
+// done logs the closing line of an invocation: attrs, then each counter's change.
+func (m meter) done(log *slog.Logger, attrs ...any) {
+	for i, c := range m.counters {
+		attrs = append(attrs, c.Name, c.Load()-m.start[i])
+	}
+	log.Info("invocation done", attrs...)
+}
+
+// UploadPreviewer previews an uploaded file.
+type UploadPreviewer interface {
+	Uploaded(ctx context.Context, key string, size int64, claim string) error
+}
+
+var _ UploadPreviewer = (*app.Previewer)(nil)
+
+// Uploads serves the S3 ObjectCreated events of uploads.
+type Uploads struct {
+	Previewer UploadPreviewer
+	Log       *slog.Logger
+	Counters  []Counter
+}
+
+// Handle previews every object the event names. A key that does not decode
+// is logged and skipped (no retry can mend it).
+// Errors: the previews' faults, joined, so that Lambda retries the event;
+// a retried upload resumes under the same claim.
+func (h *Uploads) Handle(ctx context.Context, ev events.S3Event) error {
+	m := startMeter(h.Counters)
+	var errs []error
+	for _, rec := range ev.Records {
+		obj := rec.S3.Object
+		key, err := url.QueryUnescape(obj.Key)
+		if err != nil {
+			h.Log.Warn("undecodable object key; ignored", "err", err)
+			continue
+		}
+		if err := h.Previewer.Uploaded(ctx, key, obj.Size, uploadClaim(obj)); err != nil {
+			h.Log.Error("preview failed; will be retried", "key", key, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	m.done(h.Log, "records", len(ev.Records))
+	return errors.Join(errs...)
+}
+
+// uploadClaim tells this write of the key from any other: the sequencer,
+// or the ETag where a store sends no sequencer.
+func uploadClaim(obj events.S3Object) string {
+	if obj.Sequencer != "" {
+		return obj.Sequencer
+	}
+	return obj.ETag
+}
+
+// ImportConfirmer imports a queued import.
+type ImportConfirmer interface {
+	Queued(ctx context.Context, schoolID, importID, claim string) error
+}
+
+var _ ImportConfirmer = (*app.Confirmer)(nil)
+
+// QueuedImports serves the stream records of imports whose status became queued.
+type QueuedImports struct {
+	Confirmer ImportConfirmer
+	Log       *slog.Logger
+	Counters  []Counter
+}
+
+// Handle confirms each import in turn, claimed by its record's sequence
+// number. A record that does not decode is logged and skipped. After a
+// failure, that record and all after it are reported as batch item failures:
+// Lambda redelivers from the first one, keeping a school's records in order.
+func (h *QueuedImports) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	m := startMeter(h.Counters)
+	var resp events.DynamoDBEventResponse
+	for i, rec := range ev.Records {
+		seq := rec.Change.SequenceNumber
+		schoolID, importID, err := dynamo.QueuedImport(rec.Change.NewImage)
+		if err != nil {
+			h.Log.Error("stream record is not a queued import; skipped", "sequenceNumber", seq, "err", err)
+			continue
+		}
+		if err := h.Confirmer.Queued(ctx, schoolID, importID, seq); err != nil {
+			h.Log.Error("confirm failed; the record will be redelivered", "schoolId", schoolID, "importId", importID, "err", err)
+			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
+			break
+		}
+	}
+	m.done(h.Log, "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
+	return resp, nil
+}
+
+func failuresFrom(recs []events.DynamoDBEventRecord) []events.DynamoDBBatchItemFailure {
+	out := make([]events.DynamoDBBatchItemFailure, len(recs))
+	for i, r := range recs {
+		out[i] = events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber}
+	}
+	return out
+}
+
+// InvitationMailer sends queued invitations and returns the records to retry.
+type InvitationMailer interface {
+	Send(ctx context.Context, records []app.QueuedMail) (retry []string)
+}
+
+var _ InvitationMailer = (*app.Mailer)(nil)
+
+// QueuedMails serves the stream records of users whose mail became queued.
+type QueuedMails struct {
+	Mailer   InvitationMailer
+	Log      *slog.Logger
+	Counters []Counter
+}
+
+// Handle sends the batch's invitations and reports the records the mailer
+// asks to retry (throttling, transient faults) as batch item failures. A
+// record that does not decode is logged and skipped, so it holds up no
+// other mail.
+func (h *QueuedMails) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	m := startMeter(h.Counters)
+	queued := make([]app.QueuedMail, 0, len(ev.Records))
+	for _, rec := range ev.Records {
+		seq := rec.Change.SequenceNumber
+		schoolID, email, sendCount, err := dynamo.QueuedMail(rec.Change.NewImage)
+		if err != nil {
+			h.Log.Error("stream record is not a queued invitation; skipped", "sequenceNumber", seq, "err", err)
+			continue
+		}
+		queued = append(queued, app.QueuedMail{RecordID: seq, SchoolID: schoolID, Email: email, SendCount: sendCount})
+	}
+	var resp events.DynamoDBEventResponse
+	for _, id := range h.Mailer.Send(ctx, queued) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: id})
+	}
+	m.done(h.Log, "records", len(ev.Records), "retry", len(resp.BatchItemFailures))
+	return resp, nil
+}

@@ -1,0 +1,85 @@
+// Package lambdaenv holds what every function's main shares: the JSON
+// logger, the function's configuration read from its environment, and the
+// AWS configuration its clients are built from.
+package lambdaenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/caarlos0/env/v11"
+)
+
+// Env is what a main builds its clients and service from.
+type Env struct {
+	Log *slog.Logger // JSON to stdout, which Lambda sends to CloudWatch Logs
+	AWS aws.Config
+}
+
+// Checker is a configuration with rules beyond required variables.
+type Checker interface {
+	// Check says what is wrong with the configuration, naming the variable.
+	Check() error
+}
+
+// Load reads cfg, a pointer to a struct whose fields carry `env` tags
+// (github.com/caarlos0/env), from the environment, checks it, and loads the
+// AWS configuration with opts. The returned Env's Log is usable even when
+// Load fails, to say why.
+// Errors: a missing or malformed variable, named; a failed Check; the AWS
+// configuration failing to load.
+func Load(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions) error) (Env, error) {
+	e := Env{Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	if err := env.Parse(cfg); err != nil {
+		return e, fmt.Errorf("bad configuration: %w", byVariable(cfg, err))
+	}
+	if c, ok := cfg.(Checker); ok {
+		if err := c.Check(); err != nil {
+			return e, fmt.Errorf("bad configuration: %w", err)
+		}
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return e, fmt.Errorf("load AWS config: %w", err)
+	}
+	e.AWS = awsCfg
+	return e, nil
+}
+
+// S3 returns an S3 client; pathStyle addresses buckets by path, as
+// S3-compatible stores (the local stack's) need.
+func (e Env) S3(pathStyle bool) *s3.Client {
+	return s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+}
+
+// byVariable names the variable, not the Go field, in the library's errors
+// for values that do not parse.
+func byVariable(cfg any, err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	t := reflect.TypeOf(cfg).Elem()
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if !errors.As(e, &pe) {
+			msgs = append(msgs, e.Error())
+			continue
+		}
+		name := pe.Name
+		if f, ok := t.FieldByName(pe.Name); ok {
+			name, _, _ = strings.Cut(f.Tag.Get("env"), ",")
+		}
+		msgs = append(msgs, fmt.Sprintf("%s: %v", name, pe.Err))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
