@@ -177,13 +177,15 @@ func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, re
 // control characters, at most 200 characters; it is shown back and used as
 // a download name, never as a key.
 func cleanFileName(s string) string {
+	// A Windows path's separators become slashes first, so that only the
+	// base name is kept.
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == '\\' {
+		if unicode.IsControl(r) || r == '"' {
 			return -1
 		}
 		return r
-	}, s)
-	s = strings.TrimSpace(path.Base(strings.ReplaceAll(s, "\\", "/")))
+	}, strings.ReplaceAll(s, "\\", "/"))
+	s = strings.TrimSpace(path.Base(s))
 	if s == "." || s == "/" {
 		return ""
 	}
