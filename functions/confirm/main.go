@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,27 +21,22 @@ import (
 )
 
 type config struct {
-	Table       string        `env:"TABLE_NAME,required,notEmpty"`
-	Bucket      string        `env:"BUCKET_NAME,required,notEmpty"`
-	Sealer      roster.Sealer `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
-	S3PathStyle bool          `env:"S3_USE_PATH_STYLE"`              // S3-compatible stores, locally
+	lambdaenv.Table
+	lambdaenv.Bucket
+	Sealer roster.Sealer `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
 }
 
 func main() {
 	var cfg config
 	// A school's writes share one partition: throttling is expected at term
 	// start, so retry it patiently rather than fail the batch.
-	env, err := lambdaenv.Load(context.Background(), &cfg, awsconfig.WithRetryer(func() aws.Retryer {
+	env := lambdaenv.MustLoad(context.Background(), &cfg, awsconfig.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 10; o.MaxBackoff = 20 * time.Second })
 	}))
-	if err != nil {
-		env.Log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	confirmer := &app.Confirmer{
-		Store:  dynamo.NewStore(db, cfg.Table),
-		Files:  blobs.New(env.S3(cfg.S3PathStyle), cfg.Bucket),
+		Store:  dynamo.NewStore(db, cfg.TableName),
+		Files:  blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
 		Sealer: &cfg.Sealer, Now: time.Now, Log: env.Log,
 	}
 	h := &eventsource.QueuedImports{Confirmer: confirmer, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -20,7 +19,7 @@ import (
 )
 
 type config struct {
-	Table        string        `env:"TABLE_NAME,required,notEmpty"`
+	lambdaenv.Table
 	Sender       string        `env:"SENDER_EMAIL,required,notEmpty"`
 	TemplateName string        `env:"INVITATION_TEMPLATE,required,notEmpty"`
 	AppBaseURL   string        `env:"APP_BASE_URL,required,notEmpty"` // accept links are {APP_BASE_URL}/accept?token=...
@@ -30,11 +29,7 @@ type config struct {
 func main() {
 	ctx := context.Background()
 	var cfg config
-	env, err := lambdaenv.Load(ctx, &cfg)
-	if err != nil {
-		env.Log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	env := lambdaenv.MustLoad(ctx, &cfg)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	sender := mail.NewSender(sesv2.NewFromConfig(env.AWS), cfg.Sender, cfg.TemplateName)
 	rate, err := sender.MaxSendRate(ctx)
@@ -44,7 +39,7 @@ func main() {
 		rate = 1
 	}
 	mailer := &app.Mailer{
-		Store: dynamo.NewStore(db, cfg.Table), Sender: sender, Sealer: &cfg.Sealer, AppBaseURL: cfg.AppBaseURL,
+		Store: dynamo.NewStore(db, cfg.TableName), Sender: sender, Sealer: &cfg.Sealer, AppBaseURL: cfg.AppBaseURL,
 		Pacer: &app.Pacer{Rate: rate}, Now: time.Now, Log: env.Log,
 	}
 	counters := append(eventsource.DynamoDBRequests(db), eventsource.Counter{Name: "sesCalls", Load: sender.Calls.Load})

@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -20,32 +18,20 @@ import (
 )
 
 type config struct {
-	Table          string `env:"TABLE_NAME,required,notEmpty"`
-	Bucket         string `env:"BUCKET_NAME,required,notEmpty"`
-	MaxUploadBytes int64  `env:"MAX_UPLOAD_BYTES,required"`
-	S3PathStyle    bool   `env:"S3_USE_PATH_STYLE"` // S3-compatible stores, locally
-}
-
-func (c config) Check() error {
-	if c.MaxUploadBytes <= 0 {
-		return errors.New("MAX_UPLOAD_BYTES must be a positive number of bytes")
-	}
-	return nil
+	lambdaenv.Table
+	lambdaenv.Bucket
+	lambdaenv.UploadLimit
 }
 
 func main() {
 	var cfg config
-	env, err := lambdaenv.Load(context.Background(), &cfg)
-	if err != nil {
-		env.Log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
+	env := lambdaenv.MustLoad(context.Background(), &cfg)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	limits := csvimport.DefaultLimits()
 	limits.MaxBytes = cfg.MaxUploadBytes
 	previewer := &app.Previewer{
-		Store: dynamo.NewStore(db, cfg.Table),
-		Files: blobs.New(env.S3(cfg.S3PathStyle), cfg.Bucket),
+		Store: dynamo.NewStore(db, cfg.TableName),
+		Files: blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
 		Now:   time.Now, Limits: limits, Log: env.Log,
 	}
 	h := &eventsource.Uploads{Previewer: previewer, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,17 +15,13 @@ import (
 )
 
 type config struct {
-	Table string `env:"TABLE_NAME,required,notEmpty"`
+	lambdaenv.Table
 }
 
 func main() {
 	var cfg config
-	env, err := lambdaenv.Load(context.Background(), &cfg)
-	if err != nil {
-		env.Log.Error("cannot start", "err", err)
-		os.Exit(1)
-	}
-	schools := &app.Schools{Store: dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.Table)}
+	env := lambdaenv.MustLoad(context.Background(), &cfg)
+	schools := &app.Schools{Store: dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName)}
 	rt := httpapi.NewRouter(env.Log)
 	httpapi.UsersAPI(rt, schools)
 	lambda.Start(rt.Serve)

@@ -24,6 +24,41 @@ type Env struct {
 	AWS aws.Config
 }
 
+// MustLoad is Load for a main: when the function cannot start, it logs why
+// and exits, as Lambda expects of a failed init.
+func MustLoad(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions) error) Env {
+	e, err := Load(ctx, cfg, opts...)
+	if err != nil {
+		e.Log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	return e
+}
+
+// Table is the configuration of a function that uses the roster table.
+type Table struct {
+	TableName string `env:"TABLE_NAME,required,notEmpty"`
+}
+
+// Bucket is the configuration of a function that uses the imports bucket.
+type Bucket struct {
+	BucketName  string `env:"BUCKET_NAME,required,notEmpty"`
+	S3PathStyle bool   `env:"S3_USE_PATH_STYLE"` // S3-compatible stores, locally
+}
+
+// UploadLimit is the largest upload the service takes.
+type UploadLimit struct {
+	MaxUploadBytes int64 `env:"MAX_UPLOAD_BYTES,required"`
+}
+
+// Check says when the limit is not a positive number of bytes.
+func (u UploadLimit) Check() error {
+	if u.MaxUploadBytes <= 0 {
+		return errors.New("MAX_UPLOAD_BYTES must be a positive number of bytes")
+	}
+	return nil
+}
+
 // Checker is a configuration with rules beyond required variables.
 type Checker interface {
 	// Check says what is wrong with the configuration, naming the variable.
@@ -54,10 +89,10 @@ func Load(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions) err
 	return e, nil
 }
 
-// S3 returns an S3 client; pathStyle addresses buckets by path, as
-// S3-compatible stores (the local stack's) need.
-func (e Env) S3(pathStyle bool) *s3.Client {
-	return s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+// S3 returns an S3 client for b's bucket; S3PathStyle addresses buckets by
+// path, as S3-compatible stores (the local stack's) need.
+func (e Env) S3(b Bucket) *s3.Client {
+	return s3.NewFromConfig(e.AWS, func(o *s3.Options) { o.UsePathStyle = b.S3PathStyle })
 }
 
 // byVariable names the variable, not the Go field, in the library's errors

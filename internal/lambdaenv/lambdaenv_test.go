@@ -9,15 +9,20 @@ import (
 )
 
 type testConfig struct {
-	Table    string `env:"TABLE_NAME,required,notEmpty"`
-	MaxBytes int64  `env:"MAX_UPLOAD_BYTES,required"`
-	Path     bool   `env:"S3_USE_PATH_STYLE"`
+	Table
+	UploadLimit
+	Path   bool        `env:"S3_USE_PATH_STYLE"`
+	Secret secretValue `env:"SECRET"`
 }
 
-func (c testConfig) Check() error {
-	if c.MaxBytes <= 0 {
-		return errors.New("MAX_UPLOAD_BYTES must be a positive number of bytes")
+// secretValue is a value that checks itself as it is read.
+type secretValue string
+
+func (s *secretValue) UnmarshalText(b []byte) error {
+	if len(b) < 4 {
+		return errors.New("too short")
 	}
+	*s = secretValue(b)
 	return nil
 }
 
@@ -28,15 +33,17 @@ func TestLoad(t *testing.T) {
 		want    testConfig
 		wantErr string
 	}{
-		{"all set", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "10", "S3_USE_PATH_STYLE": "true"}, testConfig{"t", 10, true}, ""},
-		{"optional unset", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "10"}, testConfig{"t", 10, false}, ""},
+		{"all set", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "10", "S3_USE_PATH_STYLE": "true", "SECRET": "abcd"},
+			testConfig{Table{"t"}, UploadLimit{10}, true, "abcd"}, ""},
+		{"optional unset", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "10"}, testConfig{Table{"t"}, UploadLimit{10}, false, ""}, ""},
+		{"bad secret", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "10", "SECRET": "abc"}, testConfig{}, "SECRET: too short"},
 		{"required missing", map[string]string{"MAX_UPLOAD_BYTES": "10"}, testConfig{}, `"TABLE_NAME"`},
 		{"required empty", map[string]string{"TABLE_NAME": "", "MAX_UPLOAD_BYTES": "10"}, testConfig{}, `"TABLE_NAME"`},
 		{"not a number", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "ten"}, testConfig{}, "MAX_UPLOAD_BYTES"},
 		{"check fails", map[string]string{"TABLE_NAME": "t", "MAX_UPLOAD_BYTES": "0"}, testConfig{}, "must be a positive number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"TABLE_NAME", "MAX_UPLOAD_BYTES", "S3_USE_PATH_STYLE"} {
+			for _, k := range []string{"TABLE_NAME", "MAX_UPLOAD_BYTES", "S3_USE_PATH_STYLE", "SECRET"} {
 				t.Setenv(k, "")
 			}
 			t.Setenv("AWS_REGION", "us-east-1")
