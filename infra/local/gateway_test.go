@@ -1,6 +1,8 @@
-package local
+package local_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/schoolroster/rosterimport/infra/local/gateway"
 )
 
 func apiGet(t *testing.T, path, token string) (int, http.Header, []byte) {
@@ -40,7 +44,7 @@ func apiDo(t *testing.T, method, path, token, contentType string, body io.Reader
 func TestJWTAuthorizer(t *testing.T) {
 	now := time.Now()
 	valid := func(over jwt.MapClaims) jwt.MapClaims {
-		c := jwt.MapClaims{"email": "ann@school.test", "iss": LocalIssuer, "aud": LocalAudience,
+		c := jwt.MapClaims{"email": "ann@school.test", "iss": gateway.LocalIssuer, "aud": gateway.LocalAudience,
 			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 		for k, v := range over {
 			if v == nil {
@@ -51,11 +55,21 @@ func TestJWTAuthorizer(t *testing.T) {
 		}
 		return c
 	}
-	stranger, err := LoadOrCreateSigner("")
+	// A stranger's key under the stack's key id: a forged signature.
+	kid := fixture.Signer.JWKS()["keys"].([]map[string]string)[0]["kid"]
+	strangerKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger.kid = fixture.Signer.kid // same key id, different key: a forged signature
+	forge := func(claims jwt.MapClaims) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+		tok.Header["kid"] = kid
+		signed, err := tok.SignedString(strangerKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
 
 	tests := []struct {
 		name       string
@@ -67,11 +81,11 @@ func TestJWTAuthorizer(t *testing.T) {
 		{"not a JWT", "not-a-token", 401, "the token is not valid"},
 		{"expired", fixture.Signer.MintClaims(valid(jwt.MapClaims{"exp": now.Add(-time.Minute).Unix()})), 401, "the token has expired"},
 		{"no expiry", fixture.Signer.MintClaims(valid(jwt.MapClaims{"exp": nil})), 401, "the token is not valid"},
-		{"wrongly signed", stranger.MintClaims(valid(nil)), 401, "the token is not valid"},
+		{"wrongly signed", forge(valid(nil)), 401, "the token is not valid"},
 		{"wrong issuer", fixture.Signer.MintClaims(valid(jwt.MapClaims{"iss": "https://evil.example/"})), 401, "the token has an invalid issuer"},
 		{"wrong audience", fixture.Signer.MintClaims(valid(jwt.MapClaims{"aud": "someone-else"})), 401, "the token does not have a valid audience"},
 		{"good", fixture.Signer.MintClaims(valid(nil)), 200, ""},
-		{"good via client_id", fixture.Signer.MintClaims(valid(jwt.MapClaims{"aud": nil, "client_id": LocalAudience})), 200, ""},
+		{"good via client_id", fixture.Signer.MintClaims(valid(jwt.MapClaims{"aud": nil, "client_id": gateway.LocalAudience})), 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package local
+package local_test
 
 import (
 	"bufio"
@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local"
 )
 
 // fixture is the stack every test in this package shares: the fixture
 // template (testdata/template.yaml) on real emulators and free ports.
 var (
-	fixture     *Stack
+	fixture     *local.Stack
 	recordFiles = map[string]string{}
 )
 
@@ -34,14 +36,14 @@ func runWithFixture(m *testing.M) int {
 		recordFiles[fn] = filepath.Join(dir, fn+".jsonl")
 		env[fn] = map[string]string{"RECORD_FILE": recordFiles[fn]}
 	}
-	root, err := FindRoot()
+	root, err := local.FindRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	fixture, err = Start(ctx, Options{
+	fixture, err = local.Start(ctx, local.Options{
 		Root: root, Template: filepath.Join(root, "infra", "local", "testdata", "template.yaml"),
 		StateDir: filepath.Join(dir, "state"), EnvVars: env, AsyncRetryDelay: 200 * time.Millisecond,
 		RetryBackoff: 20 * time.Millisecond,

@@ -1,4 +1,4 @@
-package local
+package local_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,7 +22,7 @@ func presignPut(t *testing.T, key string, length int64, expires time.Duration) s
 	t.Helper()
 	ps := s3.NewPresignClient(fixture.S3)
 	req, err := ps.PresignPutObject(context.Background(), &s3.PutObjectInput{
-		Bucket: ptr(fixture.Buckets["Bucket"]), Key: &key, ContentLength: &length,
+		Bucket: aws.String(fixture.Buckets["Bucket"]), Key: &key, ContentLength: &length,
 	}, s3.WithPresignExpires(expires))
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func httpPut(t *testing.T, u string, body []byte) int {
 
 func objectExists(t *testing.T, key string) bool {
 	t.Helper()
-	_, err := fixture.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: ptr(fixture.Buckets["Bucket"]), Key: &key})
+	_, err := fixture.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(fixture.Buckets["Bucket"]), Key: &key})
 	return err == nil
 }
 
@@ -59,7 +60,7 @@ func TestS3UploadPlumbing(t *testing.T) {
 
 	// Objects the subscription's prefix and suffix leave out.
 	for _, key := range []string{"other/a.csv", "uploads/a.txt"} {
-		if _, err := fixture.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: ptr(key), Body: bytes.NewReader(body)}); err != nil {
+		if _, err := fixture.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -148,7 +149,7 @@ func putItem(t *testing.T, item map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fixture.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: ptr(fixture.Tables["Table"]), Item: av}); err != nil {
+	if _, err := fixture.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(fixture.Tables["Table"]), Item: av}); err != nil {
 		t.Fatal(err)
 	}
 }

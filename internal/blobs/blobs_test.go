@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/schoolroster/rosterimport/infra/local"
+	"github.com/schoolroster/rosterimport/infra/local/localtest"
 	"github.com/schoolroster/rosterimport/internal/blobs"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
@@ -22,7 +23,7 @@ import (
 var emulators *local.Stack
 
 func TestMain(m *testing.M) {
-	os.Exit(local.RunTests(m, local.Options{EmulatorsOnly: true}, &emulators))
+	os.Exit(localtest.Main(m, local.Options{EmulatorsOnly: true}, &emulators))
 }
 
 func newStore() *blobs.Store {

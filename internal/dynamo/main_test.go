@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/schoolroster/rosterimport/infra/local"
+	"github.com/schoolroster/rosterimport/infra/local/localtest"
 )
 
 // emulators is DynamoDB Local (with S3 and SES) holding the table exactly as
@@ -12,5 +13,5 @@ import (
 var emulators *local.Stack
 
 func TestMain(m *testing.M) {
-	os.Exit(local.RunTests(m, local.Options{EmulatorsOnly: true}, &emulators))
+	os.Exit(localtest.Main(m, local.Options{EmulatorsOnly: true}, &emulators))
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/schoolroster/rosterimport/infra/local"
+	"github.com/schoolroster/rosterimport/infra/local/localtest"
 	"github.com/schoolroster/rosterimport/internal/app"
 	"github.com/schoolroster/rosterimport/internal/mail"
 )
@@ -17,7 +18,7 @@ import (
 var emulators *local.Stack
 
 func TestMain(m *testing.M) {
-	os.Exit(local.RunTests(m, local.Options{EmulatorsOnly: true, SESMaxSendRate: 14}, &emulators))
+	os.Exit(localtest.Main(m, local.Options{EmulatorsOnly: true, SESMaxSendRate: 14}, &emulators))
 }
 
 // storedMail is a mail as SES local's GET /store shows it.

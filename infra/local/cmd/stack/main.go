@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/schoolroster/rosterimport/infra/local"
+	"github.com/schoolroster/rosterimport/infra/local/gateway"
 )
 
 func main() {
@@ -105,7 +106,7 @@ func token(args []string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := local.LoadOrCreateSigner(filepath.Join(root, ".local", "jwt", "signing-key.pem"))
+	signer, err := gateway.LoadOrCreateSigner(filepath.Join(root, ".local", "jwt", "signing-key.pem"))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,7 @@
-package local
+// Package s3events turns the S3 gateway's webhook notifications into the S3
+// events Lambda receives, and delivers them to the functions the template
+// subscribes, asynchronously, with Lambda's retries for async invocations.
+package s3events
 
 import (
 	"context"
@@ -11,10 +14,12 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 )
 
-// s3Subscription is one S3 event of a function in the template.
-type s3Subscription struct {
+// subscription is one S3 event of a function in the template.
+type subscription struct {
 	function string
 	bucket   string
 	events   []string // e.g. s3:ObjectCreated:*
@@ -22,7 +27,7 @@ type s3Subscription struct {
 	suffix   string
 }
 
-func (s s3Subscription) matches(bucket, eventName, key string) bool {
+func (s subscription) matches(bucket, eventName, key string) bool {
 	if bucket != s.bucket || !strings.HasPrefix(key, s.prefix) || !strings.HasSuffix(key, s.suffix) {
 		return false
 	}
@@ -34,17 +39,32 @@ func (s s3Subscription) matches(bucket, eventName, key string) bool {
 	return false
 }
 
-// s3Bridge receives the S3 gateway's webhook notifications and invokes the
+// Config is how a Bridge delivers events.
+type Config struct {
+	Invoke     lambdart.InvokeFunc // runs the subscribed functions
+	Region     string              // the events' awsRegion
+	RetryDelay time.Duration       // before the first retry; the second waits twice as long
+	StateDir   string              // dead letters go under StateDir/dlq; "" drops them
+	Log        *slog.Logger        // failed and dropped deliveries
+}
+
+// Bridge receives the S3 gateway's webhook notifications and invokes the
 // subscribed functions asynchronously with S3 events, as S3 and Lambda do:
-// an async invocation that fails is retried twice, then dead-lettered.
-type s3Bridge struct {
-	subs       []s3Subscription
-	invoke     func(ctx context.Context, fn string, payload []byte) (InvokeResult, error)
+// an async invocation that fails is retried twice, then dead-lettered. It
+// delivers nothing until Subscribe is called.
+type Bridge struct {
+	subs       []subscription
+	invoke     lambdart.InvokeFunc
 	ctx        context.Context
 	region     string
 	retryDelay time.Duration
 	stateDir   string
 	log        *slog.Logger
+}
+
+// NewBridge returns a bridge whose deliveries stop when ctx ends.
+func NewBridge(ctx context.Context, c Config) *Bridge {
+	return &Bridge{invoke: c.Invoke, ctx: ctx, region: c.Region, retryDelay: c.RetryDelay, stateDir: c.StateDir, log: c.Log}
 }
 
 // gatewayRecord is the part of the S3 gateway's notification the bridge reads.
@@ -69,7 +89,8 @@ type gatewayRecord struct {
 	} `json:"s3"`
 }
 
-func (b *s3Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP takes one notification of the S3 gateway.
+func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	w.WriteHeader(http.StatusOK) // acknowledge at once; delivery is asynchronous
 	var n struct {
@@ -90,7 +111,7 @@ func (b *s3Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // lambdaEvent renders a notification as S3 sends it to Lambda: event name
 // without the "s3:" prefix and the key URL-encoded.
-func (b *s3Bridge) lambdaEvent(rec gatewayRecord, name string) []byte {
+func (b *Bridge) lambdaEvent(rec gatewayRecord, name string) []byte {
 	etag := ""
 	if rec.S3.Object.ETag != nil {
 		etag = strings.Trim(*rec.S3.Object.ETag, `"`)
@@ -121,7 +142,7 @@ func (b *s3Bridge) lambdaEvent(rec gatewayRecord, name string) []byte {
 	return payload
 }
 
-func (b *s3Bridge) deliver(fn string, payload []byte) {
+func (b *Bridge) deliver(fn string, payload []byte) {
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 && !sleep(b.ctx, b.retryDelay*time.Duration(attempt)) {
 			return
@@ -144,5 +165,17 @@ func (b *s3Bridge) deliver(fn string, payload []byte) {
 	if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 		_, _ = f.Write(append(payload, '\n'))
 		f.Close()
+	}
+}
+
+// sleep waits d or until ctx ends; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -1,7 +1,10 @@
-package local
+// Package gateway serves a template's HTTP APIs on one port as API Gateway
+// does: payload format 2.0 events for the functions' HttpApi routes, the JWT
+// authorizer, and CORS. Its Signer is the local identity provider whose tokens
+// the authorizer accepts.
+package gateway
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,30 +13,22 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 )
 
-// route is one HttpApi event of a function.
-type route struct {
-	method, path, key string
-	segments          []string
-	function          string
-	auth              *jwtAuthorizer // nil: no authorizer
-}
-
-// gateway serves the template's HTTP API routes as API Gateway does, with
-// payload format 2.0 events and the JWT authorizer.
-type gateway struct {
+// Gateway serves the template's HTTP API routes as API Gateway does, with
+// payload format 2.0 events and the JWT authorizer. New builds it.
+type Gateway struct {
 	routes  []route
-	invoke  func(ctx context.Context, fn string, payload []byte) (InvokeResult, error)
+	invoke  lambdart.InvokeFunc
 	signer  *Signer
 	cors    corsConfig
-	region  string
 	account string
 }
 
@@ -44,7 +39,8 @@ type corsConfig struct {
 
 const maxAPIBody = 10 << 20 // HTTP API payload limit
 
-func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers one request: the JWKS, a CORS preflight, or a route.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/.well-known/jwks.json" {
 		writeJSON(w, http.StatusOK, g.signer.JWKS())
 		return
@@ -93,7 +89,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // match finds the most specific route for method and path: more literal
 // segments win over parameters, and a method wins over ANY.
-func (g *gateway) match(method, escapedPath string) (*route, map[string]string) {
+func (g *Gateway) match(method, escapedPath string) (*route, map[string]string) {
 	segs := strings.Split(strings.Trim(escapedPath, "/"), "/")
 	var best *route
 	var bestParams map[string]string
@@ -151,7 +147,7 @@ func matchSegments(pattern, segs []string) (map[string]string, int, bool) {
 	return params, score, true
 }
 
-func (g *gateway) event(r *http.Request, rt *route, params map[string]string, claims map[string]any, body []byte) events.APIGatewayV2HTTPRequest {
+func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, claims map[string]any, body []byte) events.APIGatewayV2HTTPRequest {
 	now := time.Now()
 	headers := map[string]string{}
 	for k, vs := range r.Header {
@@ -177,7 +173,7 @@ func (g *gateway) event(r *http.Request, rt *route, params map[string]string, cl
 		Version: "2.0", RouteKey: rt.key, RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey: rt.key, AccountID: g.account, Stage: "$default", RequestID: newRequestID(),
+			RouteKey: rt.key, AccountID: g.account, Stage: "$default", RequestID: lambdart.NewRequestID(),
 			APIID: "local", DomainName: r.Host, DomainPrefix: strings.Split(r.Host, ".")[0],
 			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
@@ -232,7 +228,7 @@ func isTextual(contentType string) bool {
 
 // respond turns a payload 2.0 response into HTTP. A payload that is not an
 // object with statusCode is sent as a 200 JSON body, as API Gateway does.
-func (g *gateway) respond(w http.ResponseWriter, payload []byte) {
+func (g *Gateway) respond(w http.ResponseWriter, payload []byte) {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(payload, &probe) != nil || probe["statusCode"] == nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -269,11 +265,11 @@ func (g *gateway) respond(w http.ResponseWriter, payload []byte) {
 	_, _ = w.Write(body)
 }
 
-func (g *gateway) allowedOrigin(origin string) bool {
+func (g *Gateway) allowedOrigin(origin string) bool {
 	return origin != "" && (slices.Contains(g.cors.origins, "*") || slices.Contains(g.cors.origins, origin))
 }
 
-func (g *gateway) corsHeaders(w http.ResponseWriter, r *http.Request) {
+func (g *Gateway) corsHeaders(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); g.allowedOrigin(origin) {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 		w.Header().Add("Vary", "Origin")
@@ -281,7 +277,7 @@ func (g *gateway) corsHeaders(w http.ResponseWriter, r *http.Request) {
 }
 
 // preflight answers CORS preflight requests when the API has a CORS configuration.
-func (g *gateway) preflight(w http.ResponseWriter, r *http.Request) bool {
+func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" || len(g.cors.origins) == 0 {
 		return false
 	}
@@ -303,14 +299,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// sortRoutes orders routes for stable listing.
-func sortRoutes(rs []route) {
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].path != rs[j].path {
-			return rs[i].path < rs[j].path
-		}
-		return rs[i].method < rs[j].method
-	})
 }

@@ -1,4 +1,4 @@
-package local
+package streams
 
 import (
 	"encoding/json"

@@ -1,4 +1,7 @@
-package local
+// Package proc runs the stack's child processes (the emulators and the
+// functions) each in its own process group, so that stopping one stops
+// everything it started, and none outlives the program that started it.
+package proc
 
 import (
 	"bytes"
@@ -12,9 +15,9 @@ import (
 	"time"
 )
 
-// proc is a child process in its own process group, so stopping it stops
+// Proc is a child process in its own process group, so stopping it stops
 // everything it started; with Pdeathsig it also dies if this program dies.
-type proc struct {
+type Proc struct {
 	name string
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -22,7 +25,9 @@ type proc struct {
 	tail *tailBuffer
 }
 
-func startProc(name string, log io.Writer, dir string, env []string, argv ...string) (*proc, error) {
+// Start runs argv in dir with env, its output going to log. The name is for
+// error messages.
+func Start(name string, log io.Writer, dir string, env []string, argv ...string) (*Proc, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -33,7 +38,7 @@ func startProc(name string, log io.Writer, dir string, env []string, argv ...str
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{}), tail: tail}
+	p := &Proc{name: name, cmd: cmd, done: make(chan struct{}), tail: tail}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -41,8 +46,8 @@ func startProc(name string, log io.Writer, dir string, env []string, argv ...str
 	return p, nil
 }
 
-// stop asks the process group to end, and kills it after grace.
-func (p *proc) stop(grace time.Duration) {
+// Stop asks the process group to end, and kills it after grace.
+func (p *Proc) Stop(grace time.Duration) {
 	if p == nil {
 		return
 	}
@@ -60,10 +65,11 @@ func (p *proc) stop(grace time.Duration) {
 	}
 }
 
-func (p *proc) kill() { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) }
+// Kill ends the process group at once.
+func (p *Proc) Kill() { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) }
 
-// waitPort waits until addr accepts connections, the process exits, or timeout.
-func (p *proc) waitPort(addr string, timeout time.Duration) error {
+// WaitPort waits until addr accepts connections, the process exits, or timeout.
+func (p *Proc) WaitPort(addr string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		select {
@@ -79,6 +85,30 @@ func (p *proc) waitPort(addr string, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("%s did not listen on %s within %s; last output:\n%s", p.name, addr, timeout, p.tail.String())
+}
+
+// Done is closed when the process has exited.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// Err is how the process exited (nil for status 0); it is set once Done is closed.
+func (p *Proc) Err() error { return p.err }
+
+// RSSKiB reads the process's resident set size and its peak from /proc.
+func (p *Proc) RSSKiB() (rss, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var v int64
+		if n, _ := fmt.Sscanf(string(line), "VmRSS: %d kB", &v); n == 1 {
+			rss = v
+		}
+		if n, _ := fmt.Sscanf(string(line), "VmHWM: %d kB", &v); n == 1 {
+			peak = v
+		}
+	}
+	return rss, peak
 }
 
 // tailBuffer keeps the last max bytes written, for error messages.
@@ -104,30 +134,12 @@ func (t *tailBuffer) String() string {
 	return t.buf.String()
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// rssKiB reads a process's resident set size and its peak from /proc.
-func rssKiB(pid int) (rss, peak int64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		var v int64
-		if n, _ := fmt.Sscanf(string(line), "VmRSS: %d kB", &v); n == 1 {
-			rss = v
-		}
-		if n, _ := fmt.Sscanf(string(line), "VmHWM: %d kB", &v); n == 1 {
-			peak = v
-		}
-	}
-	return rss, peak
 }

@@ -1,46 +1,48 @@
-package local
+// Package streams runs a template's DynamoDB event source mappings as
+// Lambda does: it polls the table's stream shard by shard, filters records
+// with the mapping's FilterCriteria, delivers them in batches, and retries,
+// bisects and dead-letters failed batches.
+package streams
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
-
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 )
 
-// streamMapping is a DynamoDB event source mapping of the template: which
-// function consumes the table's stream, how, and where failures go.
-type streamMapping struct {
-	function           string
-	event              string
-	streamARN          string
-	startingPosition   string
-	batchSize          int
-	filters            []*Filter
-	reportItemFailures bool
-	bisect             bool
-	maxRetries         int // -1: until the record expires
-	destination        string
+// Config is what the pollers of a stack share.
+type Config struct {
+	Client   *dynamodbstreams.Client // reads the streams
+	Invoke   lambdart.InvokeFunc     // runs the mapped functions
+	Region   string                  // of the records, and with Account of the function ARNs
+	Account  string
+	Log      *slog.Logger  // read errors and dead letters
+	Poll     time.Duration // how often idle shards are polled
+	Backoff  time.Duration // the first delay before a failed batch is retried, doubling
+	StateDir string        // checkpoints and dead letters; "" keeps checkpoints in memory, dead letters nowhere
 }
 
-// streamPoller runs one mapping: it reads every shard in order, filters,
+// Poller runs one mapping: it reads every shard in order, filters,
 // batches and delivers records, and retries, bisects and dead-letters as
 // Lambda's stream event source does.
-type streamPoller struct {
-	m        streamMapping
+type Poller struct {
+	m        mapping
 	client   *dynamodbstreams.Client
-	invoke   func(ctx context.Context, fn string, payload []byte) (InvokeResult, error)
+	invoke   lambdart.InvokeFunc
 	region   string
+	account  string
 	log      *slog.Logger
 	poll     time.Duration
 	backoff  time.Duration
@@ -51,7 +53,8 @@ type streamPoller struct {
 	done        map[string]bool   // shards read to their end
 }
 
-func (p *streamPoller) run(ctx context.Context) {
+// Run polls until ctx ends.
+func (p *Poller) Run(ctx context.Context) {
 	p.checkpoints, p.done = map[string]string{}, map[string]bool{}
 	p.loadCheckpoints()
 	iters := map[string]*string{}
@@ -78,7 +81,7 @@ func (p *streamPoller) run(ctx context.Context) {
 				}
 				iters[id] = it
 			}
-			out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iters[id], Limit: ptr(int32(1000))})
+			out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iters[id], Limit: aws.Int32(1000)})
 			if err != nil {
 				var expired *types.ExpiredIteratorException
 				if errors.As(err, &expired) {
@@ -107,7 +110,7 @@ func (p *streamPoller) run(ctx context.Context) {
 	}
 }
 
-func (p *streamPoller) parentDone(shards []types.Shard, parent string) bool {
+func (p *Poller) parentDone(shards []types.Shard, parent string) bool {
 	for _, s := range shards {
 		if *s.ShardId == parent {
 			return p.done[parent]
@@ -116,7 +119,7 @@ func (p *streamPoller) parentDone(shards []types.Shard, parent string) bool {
 	return true // the parent has been trimmed
 }
 
-func (p *streamPoller) shards(ctx context.Context) ([]types.Shard, error) {
+func (p *Poller) shards(ctx context.Context) ([]types.Shard, error) {
 	var shards []types.Shard
 	in := &dynamodbstreams.DescribeStreamInput{StreamArn: &p.m.streamARN}
 	for {
@@ -133,7 +136,7 @@ func (p *streamPoller) shards(ctx context.Context) ([]types.Shard, error) {
 	return shards, nil
 }
 
-func (p *streamPoller) iterator(ctx context.Context, shard string) (*string, error) {
+func (p *Poller) iterator(ctx context.Context, shard string) (*string, error) {
 	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &p.m.streamARN, ShardId: &shard}
 	p.mu.Lock()
 	seq := p.checkpoints[shard]
@@ -155,7 +158,7 @@ func (p *streamPoller) iterator(ctx context.Context, shard string) (*string, err
 
 // handle filters one read of a shard and delivers the matching records in
 // batches; it returns false if the stack stopped before they were handled.
-func (p *streamPoller) handle(ctx context.Context, shard string, recs []types.Record) bool {
+func (p *Poller) handle(ctx context.Context, shard string, recs []types.Record) bool {
 	var batch []map[string]any
 	flush := func() bool {
 		if len(batch) == 0 {
@@ -185,7 +188,7 @@ func (p *streamPoller) handle(ctx context.Context, shard string, recs []types.Re
 	return true
 }
 
-func (p *streamPoller) matches(ev map[string]any) bool {
+func (p *Poller) matches(ev map[string]any) bool {
 	if len(p.m.filters) == 0 {
 		return true
 	}
@@ -203,7 +206,7 @@ func (p *streamPoller) matches(ev map[string]any) bool {
 // the first reported failure, bisecting on function errors, and sending the
 // batch to the dead-letter log after the last retry. It returns false only if
 // the stack stopped.
-func (p *streamPoller) deliver(ctx context.Context, shard string, batch []map[string]any, bisected bool) bool {
+func (p *Poller) deliver(ctx context.Context, shard string, batch []map[string]any, bisected bool) bool {
 	pending := batch
 	for retries := 0; ; retries++ {
 		payload, _ := json.Marshal(map[string]any{"Records": pending})
@@ -237,7 +240,7 @@ func (p *streamPoller) deliver(ctx context.Context, shard string, batch []map[st
 // firstFailure reads a partial batch response: -1 when every record
 // succeeded, else the index from which to retry. An identifier that is not in
 // the batch fails the whole batch, as Lambda does.
-func (p *streamPoller) firstFailure(payload []byte, batch []map[string]any) int {
+func (p *Poller) firstFailure(payload []byte, batch []map[string]any) int {
 	if !p.m.reportItemFailures {
 		return -1
 	}
@@ -267,7 +270,7 @@ func (p *streamPoller) firstFailure(payload []byte, batch []map[string]any) int 
 	return first
 }
 
-func (p *streamPoller) checkpoint(shard, seq string) {
+func (p *Poller) checkpoint(shard, seq string) {
 	p.mu.Lock()
 	p.checkpoints[shard] = seq
 	cp := make(map[string]string, len(p.checkpoints))
@@ -287,11 +290,11 @@ func (p *streamPoller) checkpoint(shard, seq string) {
 	}
 }
 
-func (p *streamPoller) checkpointPath() string {
+func (p *Poller) checkpointPath() string {
 	return filepath.Join(p.stateDir, "streams", p.m.function+"."+p.m.event+".json")
 }
 
-func (p *streamPoller) loadCheckpoints() {
+func (p *Poller) loadCheckpoints() {
 	if p.stateDir == "" {
 		return
 	}
@@ -303,11 +306,11 @@ func (p *streamPoller) loadCheckpoints() {
 
 // deadLetter writes what Lambda sends to an OnFailure destination for a
 // stream batch, plus the records themselves for local debugging.
-func (p *streamPoller) deadLetter(shard string, batch []map[string]any, res InvokeResult) {
+func (p *Poller) deadLetter(shard string, batch []map[string]any, res lambdart.InvokeResult) {
 	seq := func(i int) string { return batch[i]["dynamodb"].(map[string]any)["SequenceNumber"].(string) }
 	entry := map[string]any{
 		"requestContext": map[string]any{
-			"requestId": res.RequestID, "functionArn": fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", p.region, localAccount, p.m.function),
+			"requestId": res.RequestID, "functionArn": fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", p.region, p.account, p.m.function),
 			"condition": "RetryAttemptsExhausted", "approximateInvokeCount": p.m.maxRetries + 1,
 		},
 		"responseContext": map[string]any{"statusCode": 200, "functionError": res.FunctionError},
@@ -335,82 +338,6 @@ func (p *streamPoller) deadLetter(shard string, batch []map[string]any, res Invo
 	_, _ = f.Write(append(b, '\n'))
 }
 
-// lambdaRecord renders a stream record as Lambda's DynamoDB event record.
-func (p *streamPoller) lambdaRecord(r types.Record) map[string]any {
-	d := r.Dynamodb
-	ddb := map[string]any{
-		"SequenceNumber": deref(d.SequenceNumber),
-		"SizeBytes":      json.Number(fmt.Sprint(deref(d.SizeBytes))),
-		"StreamViewType": string(d.StreamViewType),
-		"Keys":           attrMap(d.Keys),
-	}
-	if d.ApproximateCreationDateTime != nil {
-		ddb["ApproximateCreationDateTime"] = json.Number(fmt.Sprint(d.ApproximateCreationDateTime.Unix()))
-	}
-	if d.NewImage != nil {
-		ddb["NewImage"] = attrMap(d.NewImage)
-	}
-	if d.OldImage != nil {
-		ddb["OldImage"] = attrMap(d.OldImage)
-	}
-	return map[string]any{
-		"eventID": deref(r.EventID), "eventName": string(r.EventName), "eventVersion": deref(r.EventVersion),
-		"eventSource": "aws:dynamodb", "awsRegion": p.region, "dynamodb": ddb, "eventSourceARN": p.m.streamARN,
-	}
-}
-
-func attrMap(m map[string]types.AttributeValue) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = attrJSON(v)
-	}
-	return out
-}
-
-func attrJSON(v types.AttributeValue) map[string]any {
-	switch x := v.(type) {
-	case *types.AttributeValueMemberS:
-		return map[string]any{"S": x.Value}
-	case *types.AttributeValueMemberN:
-		return map[string]any{"N": x.Value}
-	case *types.AttributeValueMemberB:
-		return map[string]any{"B": base64.StdEncoding.EncodeToString(x.Value)}
-	case *types.AttributeValueMemberBOOL:
-		return map[string]any{"BOOL": x.Value}
-	case *types.AttributeValueMemberNULL:
-		return map[string]any{"NULL": true}
-	case *types.AttributeValueMemberSS:
-		return map[string]any{"SS": x.Value}
-	case *types.AttributeValueMemberNS:
-		return map[string]any{"NS": x.Value}
-	case *types.AttributeValueMemberBS:
-		var bs []string
-		for _, b := range x.Value {
-			bs = append(bs, base64.StdEncoding.EncodeToString(b))
-		}
-		return map[string]any{"BS": bs}
-	case *types.AttributeValueMemberM:
-		return map[string]any{"M": attrMap(x.Value)}
-	case *types.AttributeValueMemberL:
-		l := make([]any, len(x.Value))
-		for i, e := range x.Value {
-			l[i] = attrJSON(e)
-		}
-		return map[string]any{"L": l}
-	}
-	return map[string]any{"NULL": true}
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
-func ptr[T any](v T) *T { return &v }
-
 // sleep waits d or until ctx ends; it reports whether ctx is still live.
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -421,14 +348,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

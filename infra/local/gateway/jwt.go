@@ -1,4 +1,4 @@
-package local
+package gateway
 
 import (
 	"crypto/rand"
@@ -103,6 +103,11 @@ func (s *Signer) JWKS() map[string]any {
 		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}}
+}
+
+// keys are the public keys of the signer by key id, for an authorizer.
+func (s *Signer) keys() map[string]*rsa.PublicKey {
+	return map[string]*rsa.PublicKey{s.kid: &s.key.PublicKey}
 }
 
 // jwtAuthorizer checks tokens the way an HTTP API JWT authorizer does.

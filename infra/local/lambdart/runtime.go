@@ -1,4 +1,8 @@
-package local
+// Package lambdart runs a Lambda function the way Lambda does: a Lambda
+// Runtime API endpoint for the function's bootstrap executable, started on
+// the first invocation and kept warm, with Lambda's timeouts, memory limit,
+// crash and init-error results.
+package lambdart
 
 import (
 	"context"
@@ -14,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local/proc"
 )
 
 // InvokeResult is what Lambda's Invoke API answers for a synchronous call.
@@ -44,6 +50,10 @@ func (r InvokeResult) ErrorMessage() string {
 	return e.ErrorMessage
 }
 
+// InvokeFunc invokes a function by logical id with a payload and waits for
+// its result, as Lambda's Invoke API does for a synchronous call.
+type InvokeFunc func(ctx context.Context, function string, payload []byte) (InvokeResult, error)
+
 type invocation struct {
 	id       string
 	payload  []byte
@@ -64,15 +74,28 @@ func errorResult(errorType, format string, args ...any) InvokeResult {
 	return InvokeResult{Payload: b, FunctionError: "Unhandled"}
 }
 
-// function is one Lambda function: a runtime API endpoint and at most one
+// Config describes one function.
+type Config struct {
+	Name     string        // the function's name, in its ARN and messages
+	Binary   string        // its bootstrap executable
+	Env      []string      // its environment, as KEY=value
+	Timeout  time.Duration // how long an invocation may run
+	MemoryMB int           // above this resident size the process is killed
+	Region   string        // region and account of its ARN
+	Account  string
+	Log      io.Writer // where the process's output goes
+}
+
+// Function is one Lambda function: a runtime API endpoint and at most one
 // process (one execution environment) serving invocations one at a time.
-type function struct {
+type Function struct {
 	name     string
 	binary   string
 	env      []string
 	timeout  time.Duration
 	memoryMB int
 	region   string
+	account  string
 	log      io.Writer
 
 	srv   *http.Server
@@ -80,7 +103,7 @@ type function struct {
 	queue chan *invocation
 
 	mu      sync.Mutex
-	proc    *proc
+	proc    *proc.Proc
 	current *invocation
 	initErr []byte
 	sawNext bool
@@ -90,13 +113,15 @@ type function struct {
 	invocations atomic.Int64
 }
 
-func newFunction(name, binary string, env []string, timeout time.Duration, memoryMB int, region string, log io.Writer) (*function, error) {
+// New serves the runtime API for a function on a free port. Its process
+// starts with the first invocation.
+func New(c Config) (*Function, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	f := &function{
-		name: name, binary: binary, env: env, timeout: timeout, memoryMB: memoryMB, region: region, log: log,
+	f := &Function{
+		name: c.Name, binary: c.Binary, env: c.Env, timeout: c.Timeout, memoryMB: c.MemoryMB, region: c.Region, account: c.Account, log: c.Log,
 		addr: ln.Addr().String(), queue: make(chan *invocation, 4096),
 	}
 	mux := http.NewServeMux()
@@ -109,10 +134,10 @@ func newFunction(name, binary string, env []string, timeout time.Duration, memor
 	return f, nil
 }
 
-// invoke runs one invocation and waits for its result (Invoke with
+// Invoke runs one invocation and waits for its result (Invoke with
 // RequestResponse). The context only bounds the wait, as for a real client.
-func (f *function) invoke(ctx context.Context, payload []byte) (InvokeResult, error) {
-	inv := &invocation{id: newRequestID(), payload: payload, done: make(chan InvokeResult, 1)}
+func (f *Function) Invoke(ctx context.Context, payload []byte) (InvokeResult, error) {
+	inv := &invocation{id: NewRequestID(), payload: payload, done: make(chan InvokeResult, 1)}
 	f.invocations.Add(1)
 	f.mu.Lock()
 	if f.closed {
@@ -132,14 +157,14 @@ func (f *function) invoke(ctx context.Context, payload []byte) (InvokeResult, er
 	}
 }
 
-func (f *function) ensureRunning() error {
+func (f *Function) ensureRunning() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.proc != nil || f.closed {
 		return nil
 	}
 	env := append([]string{"AWS_LAMBDA_RUNTIME_API=" + f.addr}, f.env...)
-	p, err := startProc(f.name, f.log, "", env, f.binary)
+	p, err := proc.Start(f.name, f.log, "", env, f.binary)
 	if err != nil {
 		return err
 	}
@@ -151,15 +176,15 @@ func (f *function) ensureRunning() error {
 
 // supervise waits for the process to end, fails what it left unanswered as
 // Lambda would, and starts a fresh process if work is waiting.
-func (f *function) supervise(p *proc) {
-	<-p.done
+func (f *Function) supervise(p *proc.Proc) {
+	<-p.Done()
 	f.mu.Lock()
 	cur, sawNext, initErr := f.current, f.sawNext, f.initErr
 	f.proc, f.current = nil, nil
 	closed := f.closed
 	f.mu.Unlock()
-	exit := fmt.Sprint(p.err)
-	if p.err == nil {
+	exit := fmt.Sprint(p.Err())
+	if p.Err() == nil {
 		exit = "exit status 0"
 	}
 	switch {
@@ -186,16 +211,16 @@ func (f *function) supervise(p *proc) {
 
 // watchMemory samples the process's RSS: it records the peak, and kills the
 // process when it exceeds MemorySize, as Lambda does.
-func (f *function) watchMemory(p *proc) {
+func (f *Function) watchMemory(p *proc.Proc) {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return
 		case <-t.C:
 		}
-		rss, peak := rssKiB(p.cmd.Process.Pid)
+		rss, peak := p.RSSKiB()
 		f.mu.Lock()
 		if peak > f.peakRSS {
 			f.peakRSS = peak
@@ -206,13 +231,13 @@ func (f *function) watchMemory(p *proc) {
 			if cur != nil {
 				cur.finish(errorResult("Runtime.OutOfMemory", "RequestId: %s Error: Runtime exited with error: signal: killed", cur.id))
 			}
-			p.kill()
+			p.Kill()
 			return
 		}
 	}
 }
 
-func (f *function) next(w http.ResponseWriter, r *http.Request) {
+func (f *Function) next(w http.ResponseWriter, r *http.Request) {
 	var inv *invocation
 	select {
 	case inv = <-f.queue:
@@ -232,14 +257,14 @@ func (f *function) next(w http.ResponseWriter, r *http.Request) {
 		if timedOut {
 			inv.finish(errorResult("Sandbox.Timedout", "RequestId: %s Error: Task timed out after %.2f seconds", inv.id, f.timeout.Seconds()))
 			if p != nil {
-				p.kill()
+				p.Kill()
 			}
 		}
 	})
 	h := w.Header()
 	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-	h.Set("Lambda-Runtime-Invoked-Function-Arn", fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.region, localAccount, f.name))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", f.region, f.account, f.name))
 	hexID := strings.ReplaceAll(inv.id, "-", "")
 	h.Set("Lambda-Runtime-Trace-Id", "Root=1-"+hexID[:8]+"-"+hexID[8:]+";Parent="+hexID[:16]+";Sampled=0")
 	h.Set("Content-Type", "application/json")
@@ -247,7 +272,7 @@ func (f *function) next(w http.ResponseWriter, r *http.Request) {
 }
 
 // take returns the in-flight invocation with the given id and clears it.
-func (f *function) take(id string) *invocation {
+func (f *Function) take(id string) *invocation {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.current == nil || f.current.id != id {
@@ -260,7 +285,7 @@ func (f *function) take(id string) *invocation {
 
 const maxResponseBytes = 6 << 20 // Lambda's synchronous response limit
 
-func (f *function) response(w http.ResponseWriter, r *http.Request) {
+func (f *Function) response(w http.ResponseWriter, r *http.Request) {
 	inv := f.take(r.PathValue("id"))
 	if inv == nil {
 		http.Error(w, `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`, http.StatusBadRequest)
@@ -280,7 +305,7 @@ func (f *function) response(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-func (f *function) invokeError(w http.ResponseWriter, r *http.Request) {
+func (f *Function) invokeError(w http.ResponseWriter, r *http.Request) {
 	inv := f.take(r.PathValue("id"))
 	if inv == nil {
 		http.Error(w, `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`, http.StatusBadRequest)
@@ -294,7 +319,7 @@ func (f *function) invokeError(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-func (f *function) initError(w http.ResponseWriter, r *http.Request) {
+func (f *Function) initError(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxResponseBytes))
 	if !json.Valid(body) {
 		body, _ = json.Marshal(map[string]string{"errorType": r.Header.Get("Lambda-Runtime-Function-Error-Type"), "errorMessage": string(body)})
@@ -305,14 +330,14 @@ func (f *function) initError(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// stop ends the function's process and runtime API; queued invocations fail.
-func (f *function) stop() {
+// Stop ends the function's process and runtime API; queued invocations fail.
+func (f *Function) Stop() {
 	f.mu.Lock()
 	f.closed = true
 	p := f.proc
 	f.mu.Unlock()
 	if p != nil {
-		p.stop(2 * time.Second)
+		p.Stop(2 * time.Second)
 	}
 	_ = f.srv.Close()
 	for {
@@ -326,13 +351,34 @@ func (f *function) stop() {
 }
 
 // PeakRSSKiB is the highest resident set size any process of the function reached.
-func (f *function) PeakRSSKiB() int64 {
+func (f *Function) PeakRSSKiB() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.peakRSS
 }
 
-func newRequestID() string {
+// Kill ends the function's process at once, as a crash would: the invocation
+// in flight fails with Runtime.ExitError and the next one starts a new
+// process. It reports whether a process was running.
+func (f *Function) Kill() bool {
+	f.mu.Lock()
+	p := f.proc
+	f.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.Kill()
+	return true
+}
+
+// Invocations counts the invocations the function has been given.
+func (f *Function) Invocations() int64 { return f.invocations.Load() }
+
+// Env is the environment the function runs with, as KEY=value.
+func (f *Function) Env() []string { return f.env }
+
+// NewRequestID returns a random request id in the form Lambda's have.
+func NewRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	s := hex.EncodeToString(b[:])

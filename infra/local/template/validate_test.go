@@ -1,30 +1,9 @@
-package local
+package template
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// TestServiceTemplateIsValid checks the real template.yaml as `sam validate`
-// and `sam build` would.
-func TestServiceTemplateIsValid(t *testing.T) {
-	root, err := FindRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := LoadTemplate(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tmpl.Validate(root); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"ConfirmFunction", "ImportsApiFunction", "MailerFunction", "PreviewFunction", "UsersApiFunction"}
-	if got := strings.Join(tmpl.FunctionIDs(), ","); got != strings.Join(want, ",") {
-		t.Errorf("functions = %s, want %s", got, strings.Join(want, ","))
-	}
-}
 
 func TestValidateFindsProblems(t *testing.T) {
 	const head = `

@@ -1,4 +1,5 @@
-package local
+// Package localtest runs a test package's tests against one local stack.
+package localtest
 
 import (
 	"context"
@@ -6,15 +7,17 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local"
 )
 
-// RunTests starts a stack for a test package's TestMain, runs the tests and
+// Main starts a stack for a test package's TestMain, runs the tests and
 // stops it: a package's tests share one stack on free ports, with state in a
 // temporary folder. A stack that cannot start fails the package with the
 // reason (a missing emulator says how to get it). Use it as
 //
-//	func TestMain(m *testing.M) { os.Exit(local.RunTests(m, local.Options{EmulatorsOnly: true}, &stack)) }
-func RunTests(m *testing.M, opts Options, stack **Stack) int {
+//	func TestMain(m *testing.M) { os.Exit(localtest.Main(m, local.Options{EmulatorsOnly: true}, &stack)) }
+func Main(m *testing.M, opts local.Options, stack **local.Stack) int {
 	dir, err := os.MkdirTemp("", "stack-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -26,7 +29,7 @@ func RunTests(m *testing.M, opts Options, stack **Stack) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := Start(ctx, opts)
+	s, err := local.Start(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: the local stack did not start:", err)
 		return 1

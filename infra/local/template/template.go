@@ -1,11 +1,10 @@
-// Package local runs the whole service on one machine against real emulators:
-// DynamoDB Local, the Versity S3 Gateway and aws-ses-v2-local, with every
-// function of template.yaml built and run as a process behind the Lambda
-// Runtime API, the HTTP API and its JWT authorizer, S3 notifications and
-// DynamoDB stream event source mappings, as AWS (and sam local) would.
-package local
+// Package template reads a SAM template (template.yaml), resolves its
+// intrinsic functions with local values, and checks it as `sam validate`
+// would.
+package template
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -59,18 +58,18 @@ func ParseTemplate(b []byte) (*Template, error) {
 		return nil, fmt.Errorf("template: top level is not a mapping")
 	}
 	t := &Template{Parameters: map[string]map[string]any{}, Resources: map[string]Resource{}}
-	for name, p := range asMap(doc["Parameters"]) {
-		t.Parameters[name] = asMap(p)
+	for name, p := range AsMap(doc["Parameters"]) {
+		t.Parameters[name] = AsMap(p)
 	}
-	t.Globals = asMap(doc["Globals"])
-	t.Outputs = asMap(doc["Outputs"])
-	for id, r := range asMap(doc["Resources"]) {
-		m := asMap(r)
+	t.Globals = AsMap(doc["Globals"])
+	t.Outputs = AsMap(doc["Outputs"])
+	for id, r := range AsMap(doc["Resources"]) {
+		m := AsMap(r)
 		typ, _ := m["Type"].(string)
 		if typ == "" {
 			return nil, fmt.Errorf("template: resource %s has no Type", id)
 		}
-		t.Resources[id] = Resource{Type: typ, Properties: asMap(m["Properties"]), Metadata: asMap(m["Metadata"]), DependsOn: m["DependsOn"]}
+		t.Resources[id] = Resource{Type: typ, Properties: AsMap(m["Properties"]), Metadata: AsMap(m["Metadata"]), DependsOn: m["DependsOn"]}
 	}
 	return t, nil
 }
@@ -132,7 +131,8 @@ func fromNode(n *yaml.Node) (any, error) {
 	return map[string]any{long: v}, nil
 }
 
-func asMap(v any) map[string]any {
+// AsMap returns v as a mapping, or an empty mapping if it is none.
+func AsMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	if m == nil {
 		return map[string]any{}
@@ -160,7 +160,7 @@ func (t *Template) FunctionIDs() []string {
 // FunctionProperties returns a function's properties merged over
 // Globals.Function, as SAM merges them (maps merged, scalars overridden).
 func (t *Template) FunctionProperties(id string) map[string]any {
-	return mergeMaps(asMap(t.Globals["Function"]), t.Resources[id].Properties)
+	return mergeMaps(AsMap(t.Globals["Function"]), t.Resources[id].Properties)
 }
 
 func mergeMaps(base, over map[string]any) map[string]any {
@@ -200,10 +200,10 @@ type Event struct {
 // Events returns a function's events sorted by name.
 func (t *Template) Events(id string) []Event {
 	var evs []Event
-	for name, e := range asMap(t.Resources[id].Properties["Events"]) {
-		m := asMap(e)
+	for name, e := range AsMap(t.Resources[id].Properties["Events"]) {
+		m := AsMap(e)
 		typ, _ := m["Type"].(string)
-		evs = append(evs, Event{Name: name, Type: typ, Properties: asMap(m["Properties"])})
+		evs = append(evs, Event{Name: name, Type: typ, Properties: AsMap(m["Properties"])})
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].Name < evs[j].Name })
 	return evs
@@ -218,6 +218,12 @@ type Resolver struct {
 	Params map[string]string            // parameter values (defaults filled in)
 	Refs   map[string]string            // logical id or pseudo parameter -> Ref value
 	Attrs  map[string]map[string]string // logical id -> attribute -> value
+}
+
+// NewResolver returns a resolver of t's values with the given parameter
+// values and Refs, and no attributes yet.
+func NewResolver(t *Template, params, refs map[string]string) *Resolver {
+	return &Resolver{t: t, Params: params, Refs: refs, Attrs: map[string]map[string]string{}}
 }
 
 func (r *Resolver) ref(name string) (string, error) {
@@ -286,6 +292,20 @@ func (r *Resolver) ResolveString(v any) (string, error) {
 	}
 }
 
+// Decode resolves v and decodes it into out through JSON, so template
+// properties map onto Go structs (and SDK input shapes) by name.
+func (r *Resolver) Decode(v any, out any) error {
+	rv, err := r.Resolve(v)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(rv)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
 func (r *Resolver) intrinsic(m map[string]any) (any, error) {
 	for k, arg := range m {
 		switch k {
@@ -332,7 +352,7 @@ func (r *Resolver) sub(arg any) (string, error) {
 			return "", fmt.Errorf("bad Sub %v", arg)
 		}
 		format, _ = x[0].(string)
-		vars = asMap(x[1])
+		vars = AsMap(x[1])
 	}
 	var firstErr error
 	out := subVar.ReplaceAllStringFunc(format, func(m string) string {

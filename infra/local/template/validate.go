@@ -1,10 +1,12 @@
-package local
+package template
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -35,7 +37,7 @@ func (t *Template) Validate(templateDir string) error {
 			}
 		}
 	}
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		res := t.Resources[id]
 		props := res.Properties
 		if res.Type == "AWS::Serverless::Function" {
@@ -142,7 +144,7 @@ func (t *Template) references(v any, problems *[]string, where string) []string 
 						case []any:
 							if len(s) == 2 {
 								format, _ = s[0].(string)
-								vars = asMap(s[1])
+								vars = AsMap(s[1])
 								walk(s[1])
 							}
 						}
@@ -168,7 +170,7 @@ func (t *Template) references(v any, problems *[]string, where string) []string 
 					}
 				}
 			}
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				walk(x[k])
 			}
 		case []any:
@@ -210,7 +212,7 @@ func findCycle(deps map[string]map[string]bool) []string {
 	visit = func(n string) bool {
 		state[n] = active
 		stack = append(stack, n)
-		for _, d := range sortedKeys(deps[n]) {
+		for _, d := range slices.Sorted(maps.Keys(deps[n])) {
 			switch state[d] {
 			case active:
 				for i, s := range stack {
@@ -229,10 +231,21 @@ func findCycle(deps map[string]map[string]bool) []string {
 		state[n] = finished
 		return false
 	}
-	for _, n := range sortedKeys(deps) {
+	for _, n := range slices.Sorted(maps.Keys(deps)) {
 		if state[n] == unseen && visit(n) {
 			return cycle
 		}
 	}
 	return nil
+}
+
+// withoutKey returns a copy of m without key.
+func withoutKey(m map[string]any, key string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }
