@@ -124,7 +124,7 @@ func TestMarkSent(t *testing.T) {
 	if states["a@mail.test"].SealedToken != "" {
 		t.Error("the sealed token stayed after sending")
 	}
-	if err := s.MarkMailFailed(ctx, "mail", "b@mail.test", 1, "MESSAGE_REJECTED", t0); err != nil {
+	if err := s.MarkMailFailed(ctx, "mail", "b@mail.test", 1, "MESSAGE_REJECTED"); err != nil {
 		t.Fatal(err)
 	}
 	states, _ = s.MailStates(ctx, "mail", []string{"b@mail.test"})
