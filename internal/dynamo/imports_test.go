@@ -87,6 +87,12 @@ func TestImportLifecycle(t *testing.T) {
 	}
 	_, err = s.ClaimImport(ctx, "lifecycle", "IMP1", "seq-2", t0)
 	wantCode(t, "claim by another record", err, roster.ECONFLICT)
+	// A failed condition on an import that is not there says so, from the
+	// same request (ReturnValuesOnConditionCheckFailure), not a conflict.
+	_, err = s.ClaimImport(ctx, "lifecycle", "NO-SUCH-IMPORT", "seq-1", t0)
+	wantCode(t, "claim a missing import", err, roster.ENOTFOUND)
+	_, err = s.ApplyChunk(ctx, "lifecycle", "NO-SUCH-IMPORT", "seq-1", roster.ChunkOutcome{Chunk: 0, Rows: 1}, 0, t0)
+	wantCode(t, "apply a chunk of a missing import", err, roster.ENOTFOUND)
 	chunk := roster.ChunkOutcome{Chunk: 0, Rows: 2, Created: 1, SkippedInvited: 1, Groups: map[string]int{"Students": 1}}
 	for i, want := range []bool{true, false} {
 		applied, err := s.ApplyChunk(ctx, "lifecycle", "IMP1", "seq-1", chunk, 0, t0)
