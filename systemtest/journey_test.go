@@ -8,7 +8,7 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// The file of the journey: each of the five user errors of spec.md, an
+// The file of the journey: each of the five user errors of docs/product.md, an
 // existing member, and two people to invite (one with markup in a name).
 const journeyFile = "email,first_name,last_name,group\r\n" +
 	"ada@journey.test,Ada,Lovelace,Staff\r\n" + // 2 valid

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Email problems, in the words of spec.md.
+// Email problems, in the words of docs/product.md.
 const (
 	msgEmailRequired = "Email is required"
 	msgEmailFormat   = "Invalid email format"

@@ -1,0 +1,476 @@
+package csvimport
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// validator checks rows one by one, then settles what needs the school's
+// data (members, existing relationships) a batch at a time.
+type validator struct {
+	opts   Options
+	rd     *Reader
+	cols   columns
+	groups map[string]string // lower-case name -> name
+	dups   *dupIndex
+	// addressCols are ignored columns seen holding an address where the
+	// email was missing.
+	addressCols map[int]bool
+	// Column of each field, -1 when the file has none.
+	colEmail, colFirst, colLast, colGroup, colStudent, colParent, colType int
+	// groupCache maps a group cell as written to the school's group name,
+	// "" when unknown, so a repeated cell costs one map read.
+	groupCache map[string]string
+	// slab backs the pending rows; it is reused after each flush.
+	slab    []RowResult
+	hashes  []uint64
+	touched uint32 // keeps the slot reads of checkDuplicates from being optimised away
+	sum     Summary
+	pending []*RowResult // rows waiting for their lookups, in file order
+	lookups int          // rows in pending that need a lookup
+	invalid []RowResult  // the first PreviewRows invalid rows
+	others  []RowResult  // the first PreviewRows other rows
+}
+
+func newValidator(opts Options, rd *Reader, cols columns) *validator {
+	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex(int(opts.SizeHint / bytesPerRowGuess)), addressCols: map[int]bool{},
+		groupCache: map[string]string{}}
+	col := func(f string) int {
+		if i, ok := cols.index[f]; ok {
+			return i
+		}
+		return -1
+	}
+	v.colEmail, v.colFirst, v.colLast, v.colGroup = col(fieldEmail), col(fieldFirstName), col(fieldLastName), col(fieldGroup)
+	v.colStudent, v.colParent, v.colType = col(fieldStudentEmail), col(fieldParentEmail), col(fieldRelationType)
+	for _, g := range opts.Groups {
+		v.groups[roster.GroupKey(g)] = g
+	}
+	v.sum = Summary{
+		Kind: opts.Kind, Encoding: rd.Encoding, Delimiter: DelimiterName(rd.Delimiter), Header: rd.Header,
+		Columns: map[string]string{}, SkipReasons: map[string]int{}, ErrorCounts: map[string]int{}, Warnings: []string{},
+	}
+	for f, i := range cols.index {
+		v.sum.Columns[f] = strings.TrimSpace(rd.Header[i])
+	}
+	return v
+}
+
+func (v *validator) fail(r *RowResult, msg, key string) {
+	r.Status, r.Error, r.errorKey = StatusInvalid, msg, key
+}
+
+// check runs the checks that need nothing but the file, in the documented
+// order, and queues the row.
+func (v *validator) check(rec Record) {
+	r := v.newRow()
+	*r = RowResult{Row: rec.Row, Cells: rec.Cells, Status: StatusValid}
+	v.pending = append(v.pending, r)
+	if n := nonEmptyBeyond(rec.Cells, len(v.rd.Header)); n > 0 {
+		v.fail(r, fmt.Sprintf("Row has %d more value(s) than the file has columns", n), keyExtraCells)
+		return
+	}
+	for _, i := range v.cols.order {
+		if i < len(rec.Cells) && len(rec.Cells[i]) > v.opts.Limits.MaxCellChars && utf8.RuneCountInString(rec.Cells[i]) > v.opts.Limits.MaxCellChars {
+			v.fail(r, fmt.Sprintf("%s is longer than %s characters", strings.TrimSpace(v.rd.Header[i]), thousands(v.opts.Limits.MaxCellChars)), keyCellTooLong)
+			return
+		}
+	}
+	if v.opts.Kind == KindUsers {
+		v.checkUser(r, rec.Cells)
+	} else {
+		v.checkRelationship(r, rec.Cells)
+	}
+	if r.Status == StatusValid {
+		v.lookups++
+	}
+}
+
+// checkDuplicates runs the duplicate check for the queued rows in file
+// order. It hashes the batch and touches each key's slot first, so the cache
+// misses of the batch overlap rather than queue.
+func (v *validator) checkDuplicates() {
+	if cap(v.hashes) < len(v.pending) {
+		v.hashes = make([]uint64, len(v.pending))
+	}
+	hashes := v.hashes[:len(v.pending)]
+	var sink uint32
+	for i, r := range v.pending {
+		if r.dupKey != "" {
+			hashes[i] = v.dups.hash(r.dupKey)
+			sink += v.dups.touch(hashes[i])
+		}
+	}
+	v.touched += sink
+	for i, r := range v.pending {
+		if r.dupKey == "" {
+			continue
+		}
+		first, dup := v.dups.firstRowHash(hashes[i], r.Row)
+		if !dup {
+			continue
+		}
+		if r.Status == StatusValid {
+			v.lookups--
+		}
+		if v.opts.Kind == KindUsers {
+			r.Group = "" // set by the group check, which the duplicate outranks
+			v.fail(r, fmt.Sprintf("Duplicate email (same as row %d)", first), keyDuplicateEmail)
+		} else {
+			v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
+		}
+	}
+}
+
+func (v *validator) checkUser(r *RowResult, cells []string) {
+	var flags uint16
+	r.Email, flags = normalizeEmailFlags(cell(cells, v.colEmail))
+	r.FirstName = cleanText(cell(cells, v.colFirst))
+	r.LastName = cleanText(cell(cells, v.colLast))
+	if msg := checkEmailFlags(r.Email, flags); msg != "" {
+		v.fail(r, msg, msg)
+		if msg == msgEmailRequired {
+			v.noteAddressColumns(cells)
+		}
+		return
+	}
+	// The duplicate check runs at flush time for the whole batch (see
+	// checkDuplicates); it outranks the group check below.
+	r.dupKey = r.Email
+	group := cleanText(cell(cells, v.colGroup))
+	if group == "" {
+		group = roster.DefaultGroup
+	}
+	name, cached := v.groupCache[group]
+	if !cached {
+		name = v.groups[roster.GroupKey(group)]
+		if len(v.groupCache) < 1000 {
+			v.groupCache[group] = name
+		}
+	}
+	if name == "" {
+		msg := "Unknown group: " + group
+		v.fail(r, msg, msg)
+		return
+	}
+	r.Group = name
+}
+
+// noteAddressColumns remembers ignored columns that hold an address on a row
+// whose email is missing (School Data Sync exports put it in "username"), so
+// the preview can say where the addresses are.
+func (v *validator) noteAddressColumns(cells []string) {
+	for _, i := range v.cols.unused {
+		if i < len(cells) && !v.addressCols[i] && checkEmail(normalizeEmail(cells[i])) == "" {
+			v.addressCols[i] = true
+		}
+	}
+}
+
+func (v *validator) checkRelationship(r *RowResult, cells []string) {
+	r.StudentEmail = normalizeEmail(cell(cells, v.colStudent))
+	r.ParentEmail = normalizeEmail(cell(cells, v.colParent))
+	switch {
+	case r.StudentEmail == "":
+		v.fail(r, msgStudentRequired, msgStudentRequired)
+		return
+	case r.ParentEmail == "":
+		v.fail(r, msgParentRequired, msgParentRequired)
+		return
+	case r.StudentEmail == r.ParentEmail:
+		v.fail(r, msgSamePerson, msgSamePerson)
+		return
+	}
+	t, ok := relationshipType(cell(cells, v.colType))
+	if !ok {
+		v.fail(r, msgInvalidRelType, msgInvalidRelType)
+		return
+	}
+	r.RelationshipType = t
+	r.dupKey = r.StudentEmail + "\x00" + r.ParentEmail
+}
+
+// relationshipType normalises a type cell: case, spaces, hyphens and
+// underscores do not count ("Step Parent" is step_parent); blank is guardian.
+func relationshipType(s string) (string, bool) {
+	s = strings.ToLower(cleanText(s))
+	if s == "" {
+		return defaultRelationType, true
+	}
+	fold := strings.NewReplacer(" ", "", "-", "", "_", "")
+	s = fold.Replace(s)
+	for _, t := range RelationshipTypes {
+		if s == fold.Replace(t) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// flush looks up the queued rows' people in the Directory, settles their
+// status and sends them to the sink in file order.
+func (v *validator) flush(ctx context.Context, sink Sink) error {
+	v.checkDuplicates()
+	if v.lookups > 0 && v.opts.Directory != nil {
+		var err error
+		if v.opts.Kind == KindUsers {
+			err = v.settleUsers(ctx)
+		} else {
+			err = v.settleRelationships(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range v.pending {
+		v.count(r)
+		if err := sink.Row(r); err != nil {
+			return err
+		}
+	}
+	v.pending, v.lookups, v.slab = v.pending[:0], 0, v.slab[:0]
+	v.rd.Release()
+	return nil
+}
+
+// newRow returns a RowResult to fill from the slab, which the sink has
+// finished with at each flush; a full slab is replaced, not overwritten.
+func (v *validator) newRow() *RowResult {
+	if len(v.slab) == cap(v.slab) {
+		v.slab = make([]RowResult, 0, 4*v.opts.BatchSize)
+	}
+	v.slab = v.slab[:len(v.slab)+1]
+	return &v.slab[len(v.slab)-1]
+}
+
+func cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+func (v *validator) settleUsers(ctx context.Context) error {
+	var emails []string
+	for _, r := range v.pending {
+		if r.Status == StatusValid {
+			emails = append(emails, r.Email)
+		}
+	}
+	members, err := v.opts.Directory.Members(ctx, emails)
+	if err != nil {
+		return err
+	}
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		switch members[r.Email] {
+		case roster.StatusActive:
+			r.Status, r.Reason = StatusSkipped, ReasonAlreadyMember
+		case roster.StatusInvited:
+			r.Status, r.Reason = StatusSkipped, ReasonAlreadyInvited
+		case roster.StatusRemoved:
+			r.Reason = "Was removed; will be invited again"
+		}
+	}
+	return nil
+}
+
+func (v *validator) settleRelationships(ctx context.Context) error {
+	seen := map[string]bool{}
+	var emails []string
+	var pairs []Pair
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		for _, e := range []string{r.StudentEmail, r.ParentEmail} {
+			if !seen[e] {
+				seen[e] = true
+				emails = append(emails, e)
+			}
+		}
+		pairs = append(pairs, Pair{r.StudentEmail, r.ParentEmail})
+	}
+	members, err := v.members(ctx, emails)
+	if err != nil {
+		return err
+	}
+	links, err := v.opts.Directory.Relationships(ctx, pairs)
+	if err != nil {
+		return err
+	}
+	isUser := func(e string) bool {
+		s, ok := members[e]
+		return ok && s != roster.StatusRemoved
+	}
+	for _, r := range v.pending {
+		if r.Status != StatusValid {
+			continue
+		}
+		switch {
+		case !isUser(r.StudentEmail):
+			v.fail(r, msgStudentNotFound, msgStudentNotFound)
+		case !isUser(r.ParentEmail):
+			v.fail(r, msgParentNotFound, msgParentNotFound)
+		default:
+			if t, ok := links[Pair{r.StudentEmail, r.ParentEmail}]; ok {
+				if t == r.RelationshipType {
+					r.Status = StatusUnchanged
+				} else {
+					r.Status, r.Reason = StatusUpdated, fmt.Sprintf("Type changes from %s to %s", t, r.RelationshipType)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// members asks the Directory in calls of at most BatchSize emails (a batch of
+// relationship rows names up to twice as many people).
+func (v *validator) members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
+	out := map[string]roster.UserStatus{}
+	for len(emails) > 0 {
+		n := min(len(emails), v.opts.BatchSize)
+		m, err := v.opts.Directory.Members(ctx, emails[:n])
+		if err != nil {
+			return nil, err
+		}
+		for k, s := range m {
+			out[k] = s
+		}
+		emails = emails[n:]
+	}
+	return out, nil
+}
+
+func (v *validator) count(r *RowResult) {
+	s := &v.sum
+	s.Total++
+	switch r.Status {
+	case StatusValid:
+		s.Valid++
+	case StatusInvalid:
+		s.Invalid++
+		s.ErrorCounts[r.errorKey]++
+	case StatusSkipped:
+		s.Skipped++
+		s.SkipReasons[r.Reason]++
+	case StatusUpdated:
+		s.Updated++
+	case StatusUnchanged:
+		s.Unchanged++
+	}
+	keep := &v.others
+	if r.Status == StatusInvalid {
+		keep = &v.invalid
+	}
+	if len(*keep) < PreviewRows {
+		kept := *r
+		kept.Cells = nil // the reader reuses cell slices after a flush
+		*keep = append(*keep, kept)
+	}
+}
+
+func (v *validator) finish() {
+	s := &v.sum
+	s.Preview = append(s.Preview, v.invalid...)
+	for _, r := range v.others {
+		if len(s.Preview) == PreviewRows {
+			break
+		}
+		s.Preview = append(s.Preview, r)
+	}
+	if s.Total > len(s.Preview) {
+		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), thousands(s.Total))
+	}
+	if len(v.cols.ignored) > 0 {
+		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
+	}
+	for _, i := range v.cols.unused {
+		if v.addressCols[i] {
+			col := strings.TrimSpace(v.rd.Header[i])
+			s.Warnings = append(s.Warnings, fmt.Sprintf("Column %q holds email addresses on rows whose email is empty. If those are the addresses to invite, put them in the %q column.", col, v.sum.Columns[fieldEmail]))
+		}
+	}
+	switch s.Encoding {
+	case EncodingWindows1252, EncodingUTF16LE, EncodingUTF16BE:
+		s.Warnings = append(s.Warnings, "The file was read as "+s.Encoding+" text.")
+	}
+	if v.rd.Fallbacks > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d row(s) were not valid UTF-8 and were read as Windows-1252.", v.rd.Fallbacks))
+	}
+	if v.rd.Delimiter != ',' {
+		s.Warnings = append(s.Warnings, "Columns are separated by "+DelimiterName(v.rd.Delimiter)+"s.")
+	}
+}
+
+// isCleanText reports whether cleanText would leave s as it is.
+func isCleanText(s string) bool {
+	f := flagsOf(s)
+	// The reader only returns valid UTF-8, so no decoding is needed here.
+	if f&(fCtl|fOdd) == 0 {
+		return f&fSpace == 0 || !strings.Contains(s, "  ")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || (c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+				return false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\uFEFF' || r == utf8.RuneError {
+			return false
+		}
+		i += size - 1
+	}
+	return true
+}
+
+func nonEmptyBeyond(cells []string, n int) int {
+	extra := 0
+	for i := n; i < len(cells); i++ {
+		if strings.TrimSpace(cells[i]) != "" {
+			extra++
+		}
+	}
+	return extra
+}
+
+// cleanText trims a cell, folds runs of white space (line breaks included)
+// to one space, drops control characters, and removes the apostrophe the
+// error file puts before a cell that starts like a formula, so a fixed
+// error file reads back as it was.
+func cleanText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
+		s = strings.TrimSpace(s[1:])
+	}
+	if isCleanText(s) {
+		return s
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+		case unicode.IsControl(r) || r == '\uFEFF':
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
