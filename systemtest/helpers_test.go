@@ -193,11 +193,12 @@ func userByToken(t testing.TB, token string) map[string]any {
 	if len(out.Items) != 1 {
 		t.Fatalf("token opens %d invitations, want 1", len(out.Items))
 	}
-	var item map[string]any
-	if err := attributevalue.UnmarshalMap(out.Items[0], &item); err != nil {
+	// GSI1 holds the keys only: read the user they name.
+	var keys struct{ PK, SK string }
+	if err := attributevalue.UnmarshalMap(out.Items[0], &keys); err != nil {
 		t.Fatal(err)
 	}
-	return item
+	return userItem(t, strings.TrimPrefix(keys.PK, "SCHOOL#"), strings.TrimPrefix(keys.SK, "USER#"))
 }
 
 // userItem reads a user item as stored.

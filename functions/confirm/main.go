@@ -1,5 +1,6 @@
-// Command confirm is the Lambda that applies a confirmed import: it consumes
-// import items queued on the table stream.
+// Command confirm is the Lambda that does the background work queued in the
+// table: it applies confirmed imports and sends all held invitations, as the
+// stream delivers import and send-job items whose status became queued.
 package main
 
 import (
@@ -34,11 +35,12 @@ func main() {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 10; o.MaxBackoff = 20 * time.Second })
 	}))
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
+	store := dynamo.NewStore(db, cfg.TableName)
 	confirmer := &app.Confirmer{
-		Store:  dynamo.NewStore(db, cfg.TableName),
-		Files:  blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
+		Store: store, Files: blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
 		Sealer: &cfg.Sealer, Now: time.Now, Log: env.Log,
 	}
-	h := &eventsource.QueuedImports{Confirmer: confirmer, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
+	sendJobs := &app.SendJobs{Store: store, Sealer: &cfg.Sealer, Now: time.Now, Log: env.Log}
+	h := &eventsource.QueuedWork{Confirmer: confirmer, SendJobs: sendJobs, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
 	lambda.Start(h.Handle)
 }

@@ -1,9 +1,11 @@
 // Command users-api is the Lambda behind the day-to-day user management routes
-// of the HTTP API.
+// of the HTTP API, and the routes invited people use for themselves.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,17 +14,27 @@ import (
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/httpapi"
 	"github.com/schoolroster/rosterimport/internal/lambdaenv"
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 type config struct {
 	lambdaenv.Table
+	Sealer  roster.Sealer    `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
+	Cursors app.CursorSigner `env:"TOKEN_SECRET,required,notEmpty"` // signs the users list's cursors
 }
 
 func main() {
 	var cfg config
 	env := lambdaenv.MustLoad(context.Background(), &cfg)
-	schools := &app.Schools{Store: dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName)}
+	store := dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName)
+	newID := func() string { return roster.NewID(time.Now(), rand.Reader) }
 	rt := httpapi.NewRouter(env.Log)
-	httpapi.UsersAPI(rt, schools)
+	httpapi.UsersAPI(rt, httpapi.UsersAPIServices{
+		Schools:  &app.Schools{Store: store},
+		Users:    &app.Users{Store: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now},
+		Groups:   &app.Groups{Store: store, Now: time.Now, NewID: newID},
+		Invitees: &app.Invitees{Store: store, Now: time.Now},
+		SendJobs: &app.SendJobs{Store: store, Now: time.Now, NewID: newID},
+	})
 	lambda.Start(rt.Serve)
 }

@@ -20,7 +20,8 @@ const (
 // that already exists leaves it as it is.
 func (s *Stack) SeedSchool(ctx context.Context, id, name, ownerEmail string) error {
 	store := dynamo.NewStore(s.DynamoDB, s.Tables["RosterTable"])
-	err := store.CreateSchool(ctx, roster.School{ID: id, Name: name, CreatedAt: time.Now().UTC()}, roster.NormalizeEmail(ownerEmail))
+	now := time.Now().UTC()
+	err := store.CreateSchool(ctx, roster.School{ID: id, Name: name, CreatedAt: now}, roster.ActiveOwner(ownerEmail, now))
 	if roster.ErrorCode(err) == roster.ECONFLICT {
 		return nil
 	}

@@ -23,7 +23,7 @@ func TestServiceTemplateIsValid(t *testing.T) {
 	if err := tmpl.Validate(root); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"ConfirmFunction", "ImportsApiFunction", "MailerFunction", "PreviewFunction", "UsersApiFunction"}
+	want := []string{"ConfirmFunction", "ImportsApiFunction", "IndexerFunction", "MailerFunction", "PreviewFunction", "UsersApiFunction"}
 	if got := strings.Join(tmpl.FunctionIDs(), ","); got != strings.Join(want, ",") {
 		t.Errorf("functions = %s, want %s", got, strings.Join(want, ","))
 	}

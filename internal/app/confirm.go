@@ -29,6 +29,7 @@ type ConfirmStore interface {
 	CreateInvitation(ctx context.Context, inv roster.Invitation) (bool, roster.MemberState, error)
 	ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error)
 	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	ListGroups(ctx context.Context, schoolID string) ([]roster.Group, error)
 }
 
 // Confirmer applies confirmed imports.
@@ -70,7 +71,11 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 	if ok, err := claimed(log, "queued import", err); !ok {
 		return err
 	}
-	run := newConfirmRun(ctx, c, log, imp, claim)
+	groups, err := c.Store.ListGroups(ctx, schoolID)
+	if err != nil {
+		return err
+	}
+	run := newConfirmRun(ctx, c, log, imp, claim, groups)
 	// Valid rows stream from the rows file a chunk at a time, so memory does
 	// not grow with the file; chunk k is the k-th run of ChunkSize valid rows.
 	err = c.eachRow(ctx, imp, run.add)
@@ -124,15 +129,16 @@ type confirmRun struct {
 	claim   string
 	reserve time.Duration // time kept in hand before the deadline
 
-	done           map[string]bool // chunks counted by earlier attempts
-	storedFailures int             // failure reasons already on the import
-	worked         int             // chunks this run imported: at least one before any hand-off
-	chunks         int             // chunks seen so far
+	groupIDs       map[string]string // group name (GroupKey) -> id
+	done           map[string]bool   // chunks counted by earlier attempts
+	storedFailures int               // failure reasons already on the import
+	worked         int               // chunks this run imported: at least one before any hand-off
+	chunks         int               // chunks seen so far
 	part           []roster.PreviewRow
 	stopErr        error // what Queued returns after errStopped
 }
 
-func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp roster.Import, claim string) *confirmRun {
+func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp roster.Import, claim string, groups []roster.Group) *confirmRun {
 	reserve := c.Reserve
 	if deadline, ok := ctx.Deadline(); ok {
 		// Never keep more than a quarter of the invocation in hand, so even a
@@ -140,9 +146,12 @@ func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp rost
 		reserve = min(reserve, time.Until(deadline)/4)
 	}
 	run := &confirmRun{c: c, log: log, imp: imp, claim: claim, reserve: reserve, done: map[string]bool{},
-		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize)}
+		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize), groupIDs: map[string]string{}}
 	for _, ch := range imp.ChunksDone {
 		run.done[ch] = true
+	}
+	for _, g := range groups {
+		run.groupIDs[roster.GroupKey(g.Name)] = g.ID
 	}
 	return run
 }
@@ -177,7 +186,7 @@ func (r *confirmRun) chunk(ctx context.Context, k int, rows []roster.PreviewRow)
 		r.stopErr = r.handOff(ctx, k)
 		return errStopped
 	}
-	outcome, err := r.c.importChunk(ctx, r.imp, rows)
+	outcome, err := r.importChunk(ctx, rows)
 	if err != nil {
 		return err
 	}
@@ -243,31 +252,31 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(cont
 
 // importChunk writes the invitations of one chunk, Concurrency at a time, and
 // returns what happened to each row.
-func (c *Confirmer) importChunk(ctx context.Context, imp roster.Import, rows []roster.PreviewRow) (roster.ChunkOutcome, error) {
+func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) (roster.ChunkOutcome, error) {
 	out := roster.ChunkOutcome{Rows: len(rows), Groups: map[string]int{}, Failures: map[int]string{}}
 	var mu sync.Mutex
 	var firstErr error
-	sem := make(chan struct{}, c.Concurrency)
+	sem := make(chan struct{}, r.c.Concurrency)
 	var wg sync.WaitGroup
-	for _, r := range rows {
+	for _, row := range rows {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			res, err := c.importRow(ctx, imp, r)
+			groupID, res, err := r.importRow(ctx, row)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err != nil && roster.ErrorCode(err) == roster.EINVALID:
 				out.Failed++
-				out.Failures[r.Row] = roster.ErrorMessage(err)
+				out.Failures[row.Row] = roster.ErrorMessage(err)
 			case err != nil:
 				if firstErr == nil {
 					firstErr = err
 				}
 			case res == rowCreated:
 				out.Created++
-				out.Groups[r.Group]++
+				out.Groups[groupID]++
 			case res == rowMember:
 				out.SkippedMember++
 			case res == rowInvited:
@@ -287,40 +296,48 @@ const (
 	rowInvited
 )
 
-// importRow invites one person. A user this import created in an earlier
-// attempt counts as created; anyone else already there is skipped.
-func (c *Confirmer) importRow(ctx context.Context, imp roster.Import, r roster.PreviewRow) (rowResult, error) {
+// importRow invites one person and says into which group. A user this
+// import created in an earlier attempt counts as created; anyone else
+// already there is skipped.
+// Errors: EINVALID (the row fails) when its group is gone or the user keeps
+// changing; faults to retry.
+func (r *confirmRun) importRow(ctx context.Context, row roster.PreviewRow) (string, rowResult, error) {
+	imp, c := r.imp, r.c
+	groupID, ok := r.groupIDs[roster.GroupKey(row.Group)]
+	if !ok {
+		return "", 0, roster.Errorf(roster.EINVALID, "Unknown group: %s", row.Group)
+	}
 	token, hash := roster.NewInvitationToken()
 	inv := roster.Invitation{
-		SchoolID: imp.SchoolID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group,
+		SchoolID: imp.SchoolID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName, Groups: []string{groupID},
 		InvitedBy: imp.ConfirmedBy, InvitedByImport: imp.ID, TokenHash: hash, MailStatus: roster.MailHeld,
 		InvitedAt: c.Now().UTC(),
 	}
 	if imp.SendInvitations {
 		inv.MailStatus = roster.MailQueued
-		inv.SealedToken = c.Sealer.Seal(token, imp.SchoolID, r.Email)
+		inv.SealedToken = c.Sealer.Seal(token, imp.SchoolID, row.Email)
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		created, state, err := c.Store.CreateInvitation(ctx, inv)
 		if err != nil || created {
-			return rowCreated, err
+			return groupID, rowCreated, err
 		}
 		switch {
 		case state.InvitedByImport == imp.ID:
 			// Written by an earlier attempt of this import (and perhaps
 			// accepted since): it is this import's invitation.
-			return rowCreated, nil
+			return groupID, rowCreated, nil
 		case state.Status == roster.StatusActive:
-			return rowMember, nil
+			return groupID, rowMember, nil
 		case state.Status == roster.StatusInvited:
-			return rowInvited, nil
+			return groupID, rowInvited, nil
 		case state.Status == roster.StatusRemoved:
 			ok, err := c.Store.ReinviteRemoved(ctx, inv)
 			if err != nil || ok {
-				return rowCreated, err
+				return groupID, rowCreated, err
 			}
 		}
 		// The user changed under us (removed, deleted): look again.
 	}
-	return 0, roster.Errorf(roster.EINVALID, "The user kept changing while being imported.")
+	return "", 0, roster.Errorf(roster.EINVALID, "The user kept changing while being imported.")
 }

@@ -124,7 +124,7 @@ func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, re
 	case "":
 		return ImportView{}, roster.Errorf(roster.EINVALID, `kind is required: "users".`)
 	default:
-		return ImportView{}, roster.Errorf(roster.EINVALID, `Unknown kind %q: use "users".`, clip(req.Kind, 40))
+		return ImportView{}, roster.Errorf(roster.EINVALID, `Unknown kind %q: use "users".`, roster.Clip(req.Kind, 40))
 	}
 	name := cleanFileName(req.FileName)
 	var body []byte
@@ -189,15 +189,7 @@ func cleanFileName(s string) string {
 	if s == "." || s == "/" {
 		return ""
 	}
-	return clip(s, 200)
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
+	return roster.Clip(s, 200)
 }
 
 func humanSize(n int64) string {
@@ -366,9 +358,9 @@ func orderedGroupNames(groups []roster.Group) []string {
 		have[roster.GroupKey(g.Name)] = g.Name
 	}
 	for _, d := range roster.DefaultGroups {
-		if n, ok := have[roster.GroupKey(d)]; ok {
+		if n, ok := have[roster.GroupKey(d.Name)]; ok {
 			names = append(names, n)
-			delete(have, roster.GroupKey(d))
+			delete(have, roster.GroupKey(d.Name))
 		}
 	}
 	for _, g := range groups {

@@ -55,7 +55,7 @@ func (f *fakeImportFiles) Put(_ context.Context, key string, body []byte, _ stri
 	return f.put(key, body)
 }
 
-var owner = Caller{Email: "owner@hill.test"}
+var owner = Caller{Email: "owner@hill.test", EmailVerified: true, Sub: "sub-owner"}
 
 // ownerOnly finds owner@hill.test as the active owner of s1 and nobody else.
 func ownerOnly(schoolID, email string) (roster.Member, error) {
@@ -97,7 +97,7 @@ func TestImportsStart(t *testing.T) {
 		{"upload", owner, StartImport{Kind: "users", FileName: `C:\exports\users.csv`, Size: 120}, "", "", "users.csv", "", true},
 		{"paste", owner, StartImport{Kind: "users", CSV: csv("email\nzoe@hill.test\n")}, "", "", "pasted.csv", "email\nzoe@hill.test\n", false},
 		{"no sign-in", Caller{}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EUNAUTHORIZED, "Sign in to continue.", "", "", false},
-		{"not an admin", Caller{Email: "eve@hill.test"}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
+		{"not an admin", Caller{Email: "eve@hill.test", EmailVerified: true}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
 		{"no kind", owner, StartImport{FileName: "u.csv", Size: 1}, roster.EINVALID, `kind is required: "users".`, "", "", false},
 		{"unknown kind", owner, StartImport{Kind: "teachers", FileName: "u.csv", Size: 1}, roster.EINVALID, `Unknown kind "teachers": use "users".`, "", "", false},
 		{"relationships not yet", owner, StartImport{Kind: "relationships", FileName: "r.csv", Size: 1}, roster.ENOTIMPLEMENTED, "", "", "", false},
@@ -214,7 +214,7 @@ func TestImportsConfirm(t *testing.T) {
 		})
 	}
 	t.Run("not an admin", func(t *testing.T) {
-		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.test"}, "s1", "IMP1", true)
+		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true}, "s1", "IMP1", true)
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }
@@ -345,7 +345,7 @@ func TestImportsTemplate(t *testing.T) {
 		}
 	})
 	t.Run("not an admin", func(t *testing.T) {
-		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.test"}, "s1", "users.csv")
+		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true}, "s1", "users.csv")
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }

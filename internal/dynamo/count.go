@@ -11,7 +11,7 @@ import (
 // (write requests per imported row, reads per preview).
 type Counter struct {
 	API
-	Writes atomic.Int64 // PutItem, UpdateItem, TransactWriteItems requests
+	Writes atomic.Int64 // PutItem, UpdateItem, TransactWriteItems, BatchWriteItem requests
 	Reads  atomic.Int64 // GetItem, Query, BatchGetItem requests
 }
 
@@ -33,6 +33,11 @@ func (c *Counter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, 
 func (c *Counter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.Writes.Add(1)
 	return c.API.TransactWriteItems(ctx, in, o...)
+}
+
+func (c *Counter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.Writes.Add(1)
+	return c.API.BatchWriteItem(ctx, in, o...)
 }
 
 func (c *Counter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {

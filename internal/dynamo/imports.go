@@ -224,8 +224,7 @@ func (s *Store) update(ctx context.Context, schoolID, importID string, upd expre
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ReturnValues: types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	if ccf, ok := conditionFailure(err); ok {
 		if len(ccf.Item) == 0 {
 			return roster.Import{}, errImportNotFound
 		}
@@ -433,8 +432,16 @@ func (s *Store) storeFailures(ctx context.Context, schoolID, importID string, fa
 }
 
 func isConditionFailed(err error) bool {
+	_, ok := conditionFailure(err)
+	return ok
+}
+
+// conditionFailure returns the failed condition's error, with the item as
+// it was when ReturnValuesOnConditionCheckFailure asked for it.
+func conditionFailure(err error) (*types.ConditionalCheckFailedException, bool) {
 	var ccf *types.ConditionalCheckFailedException
-	return errors.As(err, &ccf)
+	ok := errors.As(err, &ccf)
+	return ccf, ok
 }
 
 func nonNilMap(m map[string]int) map[string]int {

@@ -14,7 +14,7 @@ var t0 = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
 func newSchool(t *testing.T, s *dynamo.Store, id string) {
 	t.Helper()
-	if err := s.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: t0}, "head@"+id+".test"); err != nil {
+	if err := s.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: t0}, roster.ActiveOwner("head@"+id+".test", t0)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,7 +93,7 @@ func TestImportLifecycle(t *testing.T) {
 	wantCode(t, "claim a missing import", err, roster.ENOTFOUND)
 	_, err = s.ApplyChunk(ctx, "lifecycle", "NO-SUCH-IMPORT", "seq-1", roster.ChunkOutcome{Chunk: 0, Rows: 1}, 0, t0)
 	wantCode(t, "apply a chunk of a missing import", err, roster.ENOTFOUND)
-	chunk := roster.ChunkOutcome{Chunk: 0, Rows: 2, Created: 1, SkippedInvited: 1, Groups: map[string]int{"Students": 1}}
+	chunk := roster.ChunkOutcome{Chunk: 0, Rows: 2, Created: 1, SkippedInvited: 1, Groups: map[string]int{"students": 1}}
 	for i, want := range []bool{true, false} {
 		applied, err := s.ApplyChunk(ctx, "lifecycle", "IMP1", "seq-1", chunk, 0, t0)
 		if err != nil || applied != want {

@@ -1,22 +1,35 @@
 // Package dynamo is the DynamoDB adapter: the single-table model described in
 // docs/data-model.md.
 //
-// Every key format and attribute name lives in this file. A school's items share its partition
-// key, so a school's data is one Query away and never mixed with another's:
+// Every key format and attribute name lives in this file. A school's items
+// share its partition key, so a school's data is one Query away and never
+// mixed with another's:
 //
-//	item          PK                 SK                     GSI1PK            GSI1SK
-//	school        SCHOOL#{school}    SCHOOL
-//	group         SCHOOL#{school}    GROUP#{lower(name)}
-//	user          SCHOOL#{school}    USER#{email}           TOKEN#{hash}      SCHOOL#{school}   (GSI1 only while an invitation is pending)
-//	import        SCHOOL#{school}    IMPORT#{importId}      (import ids sort by time)
-//	relationship  SCHOOL#{school}    REL#{student}#{parent}
+//	item          PK                            SK                        GSI1PK (sparse)   GSI1SK           GSI2PK            GSI2SK
+//	school        SCHOOL#{school}               SCHOOL
+//	group         SCHOOL#{school}               GROUP#{groupId}
+//	group name    SCHOOL#{school}               GNAME#{lower(name)}       (one per group: names are unique without regard to case)
+//	user          SCHOOL#{school}               USER#{email}              TOKEN#{hash}      SCHOOL#{school}  MEMBER#{email}    SCHOOL#{school}
+//	import        SCHOOL#{school}               IMPORT#{importId}         (import ids sort by time)
+//	send job      SCHOOL#{school}               JOB#{jobId}
+//	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (written by the indexer from the stream)
+//
+// A user's GSI1 keys stand while its invitation token is live (pending or
+// accepted) and go when the token dies (resent, cancelled, removed).
 //
 // Access patterns:
 //   - school by id:                    GetItem PK=SCHOOL#id SK=SCHOOL
 //   - groups of a school:              Query PK=SCHOOL#id, SK begins_with GROUP#
-//   - a member (role check, lookups):  GetItem PK=SCHOOL#id SK=USER#email
+//   - a group's name is free:          the GNAME# item, put with attribute_not_exists in the same transaction
+//   - a member (role check, lookups):  GetItem PK=SCHOOL#id SK=USER#email, consistent
+//   - a member's schools (GET /me):    Query GSI2 GSI2PK=MEMBER#email
 //   - invitation by token:             Query GSI1 GSI1PK=TOKEN#sha256(token)
-//   - members by email, in batches:    BatchGetItem of user keys (preview, confirm, mailer)
+//   - members by email, in batches:    BatchGetItem of user keys (preview, confirm, mailer, users list)
+//   - a change to a member:            TransactWriteItems: the user (version checked), its groups'
+//     member counts, and a check that the administrator making it still may
+//   - users list, sorted by name:      Query PK=SCHOOL#id#USERS#{facet}, then BatchGetItem of the
+//     page's users; the facet names the filters (see userindex.go)
+//   - held invitations (send all):     Query PK=SCHOOL#id SK begins_with USER#, filter mailStatus=held (background job)
 //   - an import:                       GetItem PK=SCHOOL#id SK=IMPORT#importId
 //   - import history, newest first:    Query PK=SCHOOL#id, SK begins_with IMPORT#, descending
 //   - import lifecycle:                conditional UpdateItem on the import item
@@ -39,6 +52,8 @@ const (
 	attrSK     = "SK"
 	attrGSI1PK = "GSI1PK"
 	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
 	attrType   = "type"
 )
 
@@ -48,11 +63,14 @@ const (
 const (
 	attrSchoolID = "schoolId" // import, user
 	attrImportID = "importId" // import
-	attrEmail    = "email"    // user
+	attrJobID    = "jobId"    // send job
+	attrEmail    = "email"    // user, user index
+	attrName     = "name"     // school, group
+	attrGroupID  = "groupId"  // group, group name
 
 	// Import items.
-	attrStatus          = "status" // also users
-	attrClaim           = "claim"
+	attrStatus          = "status" // also users, send jobs
+	attrClaim           = "claim"  // also send jobs
 	attrUpdatedAt       = "updatedAt"
 	attrCounts          = "counts"
 	attrErrorCounts     = "errorCounts"
@@ -80,6 +98,7 @@ const (
 	attrMemberCount = "memberCount"
 
 	// User items, with their invitation state.
+	attrRole            = "role"
 	attrFirstName       = "firstName"
 	attrLastName        = "lastName"
 	attrGroups          = "groups"
@@ -90,24 +109,40 @@ const (
 	attrSealedToken     = "sealedToken"
 	attrSendCount       = "sendCount"
 	attrMailStatus      = "mailStatus"
+	attrMailQueuedAt    = "mailQueuedAt"
 	attrMailMessageID   = "mailMessageId"
 	attrMailSentAt      = "mailSentAt"
 	attrMailError       = "mailError"
-)
+	attrVersion         = "version"
+	attrSub             = "sub"
 
-// artifactPath is the document path of one artifact's key in an import item.
-func artifactPath(a roster.Artifact) string { return attrArtifacts + "." + string(a) }
+	// User index items.
+	attrWords = "words" // " word word ... email": contains(words, " q") finds a word starting with q
+
+	// Send jobs.
+	attrSent   = "sent"
+	attrCursor = "cursor"
+)
 
 // Item types, the value of the "type" attribute.
 const (
-	typeSchool = "school"
-	typeGroup  = "group"
-	typeUser   = "user"
-	typeImport = "import"
+	typeSchool    = "school"
+	typeGroup     = "group"
+	typeGroupName = "groupname"
+	typeUser      = "user"
+	typeUserIndex = "userindex"
+	typeImport    = "import"
+	typeSendJob   = "sendjob"
 )
 
-// GSI1 is the sparse index of pending invitations by token hash.
+// GSI1 is the sparse index of live invitation tokens by hash.
 const GSI1 = "GSI1"
+
+// GSI2 indexes members by email across schools.
+const GSI2 = "GSI2"
+
+// artifactPath is the document path of one artifact's key in an import item.
+func artifactPath(a roster.Artifact) string { return attrArtifacts + "." + string(a) }
 
 func schoolPK(schoolID string) string { return "SCHOOL#" + schoolID }
 
@@ -115,7 +150,9 @@ const schoolSK = "SCHOOL"
 
 const groupPrefix = "GROUP#"
 
-func groupSK(name string) string { return groupPrefix + strings.ToLower(strings.TrimSpace(name)) }
+func groupSK(groupID string) string { return groupPrefix + groupID }
+
+func groupNameSK(name string) string { return "GNAME#" + roster.GroupKey(name) }
 
 const userPrefix = "USER#"
 
@@ -123,6 +160,29 @@ func userSK(email string) string { return userPrefix + email }
 
 func tokenPK(hash string) string { return "TOKEN#" + hash }
 
+func memberPK(email string) string { return "MEMBER#" + email }
+
 const importPrefix = "IMPORT#"
 
 func importSK(importID string) string { return importPrefix + importID }
+
+func sendJobSK(jobID string) string { return "JOB#" + jobID }
+
+// userIndexPK is the partition of the users list for one facet: a search
+// prefix, a group and a status, each optional; see userindex.go.
+func userIndexPK(schoolID, facet string) string { return schoolPK(schoolID) + "#USERS#" + facet }
+
+// facet names one combination of filters, in a fixed order.
+func facet(prefix, groupID string, status roster.UserStatus) string {
+	var parts []string
+	if prefix != "" {
+		parts = append(parts, "p:"+prefix)
+	}
+	if groupID != "" {
+		parts = append(parts, "g:"+groupID)
+	}
+	if status != "" {
+		parts = append(parts, "s:"+string(status))
+	}
+	return strings.Join(parts, "|")
+}

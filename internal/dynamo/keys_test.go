@@ -27,7 +27,7 @@ func TestAttributeNamesAreTags(t *testing.T) {
 			tags[name] = true
 		}
 	}
-	for _, v := range []any{schoolItem{}, groupItem{}, invitationItem{}, importItem{}} {
+	for _, v := range []any{schoolItem{}, groupItem{}, groupNameItem{}, userItem{}, userIndexItem{}, importItem{}, sendJobItem{}} {
 		collect(reflect.TypeOf(v))
 	}
 

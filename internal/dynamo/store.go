@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,6 +25,7 @@ type API interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 var (
@@ -32,6 +35,10 @@ var (
 	_ app.ConfirmStore = (*Store)(nil)
 	_ app.MailerStore  = (*Store)(nil)
 	_ app.SchoolStore  = (*Store)(nil)
+	_ app.UserStore    = (*Store)(nil)
+	_ app.GroupStore   = (*Store)(nil)
+	_ app.InviteeStore = (*Store)(nil)
+	_ app.SendJobStore = (*Store)(nil)
 )
 
 // Store reads and writes the roster table.
@@ -52,37 +59,70 @@ type schoolItem struct {
 	CreatedAt time.Time `dynamodbav:"createdAt"`
 }
 
-type groupItem struct {
-	PK          string    `dynamodbav:"PK"`
-	SK          string    `dynamodbav:"SK"`
-	Type        string    `dynamodbav:"type"`
-	Name        string    `dynamodbav:"name"`
-	MemberCount int       `dynamodbav:"memberCount"`
-	CreatedAt   time.Time `dynamodbav:"createdAt"`
-}
-
+// userItem is a user with its invitation state: every field of roster.Member.
 type userItem struct {
-	PK         string     `dynamodbav:"PK"`
-	SK         string     `dynamodbav:"SK"`
-	Type       string     `dynamodbav:"type"`
-	SchoolID   string     `dynamodbav:"schoolId"`
-	Email      string     `dynamodbav:"email"`
-	FirstName  string     `dynamodbav:"firstName,omitempty"`
-	LastName   string     `dynamodbav:"lastName,omitempty"`
-	Role       string     `dynamodbav:"role,omitempty"`
-	Groups     []string   `dynamodbav:"groups,omitempty"`
-	Status     string     `dynamodbav:"status"`
-	MailStatus string     `dynamodbav:"mailStatus,omitempty"`
-	InvitedAt  time.Time  `dynamodbav:"invitedAt"`
-	JoinedAt   *time.Time `dynamodbav:"joinedAt,omitempty"`
+	PK              string     `dynamodbav:"PK"`
+	SK              string     `dynamodbav:"SK"`
+	Type            string     `dynamodbav:"type"`
+	GSI1PK          string     `dynamodbav:"GSI1PK,omitempty"`
+	GSI1SK          string     `dynamodbav:"GSI1SK,omitempty"`
+	GSI2PK          string     `dynamodbav:"GSI2PK"`
+	GSI2SK          string     `dynamodbav:"GSI2SK"`
+	SchoolID        string     `dynamodbav:"schoolId"`
+	Email           string     `dynamodbav:"email"`
+	FirstName       string     `dynamodbav:"firstName,omitempty"`
+	LastName        string     `dynamodbav:"lastName,omitempty"`
+	Role            string     `dynamodbav:"role,omitempty"`
+	Groups          []string   `dynamodbav:"groups,omitempty"` // group ids
+	Status          string     `dynamodbav:"status"`
+	MailStatus      string     `dynamodbav:"mailStatus,omitempty"`
+	InvitedAt       time.Time  `dynamodbav:"invitedAt"`
+	InvitedBy       string     `dynamodbav:"invitedBy,omitempty"`
+	InvitedByImport string     `dynamodbav:"invitedByImport,omitempty"`
+	JoinedAt        *time.Time `dynamodbav:"joinedAt,omitempty"`
+	SealedToken     string     `dynamodbav:"sealedToken,omitempty"`
+	SendCount       int        `dynamodbav:"sendCount"`
+	MailQueuedAt    *time.Time `dynamodbav:"mailQueuedAt,omitempty"`
+	MailMessageID   string     `dynamodbav:"mailMessageId,omitempty"`
+	MailSentAt      *time.Time `dynamodbav:"mailSentAt,omitempty"`
+	MailError       string     `dynamodbav:"mailError,omitempty"`
+	UpdatedAt       *time.Time `dynamodbav:"updatedAt,omitempty"`
+	UpdatedBy       string     `dynamodbav:"updatedBy,omitempty"`
+	RemovedAt       *time.Time `dynamodbav:"removedAt,omitempty"`
+	RemovedBy       string     `dynamodbav:"removedBy,omitempty"`
+	Sub             string     `dynamodbav:"sub,omitempty"`
+	Version         int        `dynamodbav:"version"`
 }
 
 func (u userItem) member() roster.Member {
 	return roster.Member{
 		SchoolID: u.SchoolID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
 		Role: roster.Role(u.Role), Groups: u.Groups, Status: roster.UserStatus(u.Status),
-		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, JoinedAt: u.JoinedAt,
+		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, InvitedBy: u.InvitedBy,
+		InvitedByImport: u.InvitedByImport, JoinedAt: u.JoinedAt, SealedToken: u.SealedToken,
+		SendCount: u.SendCount, MailQueuedAt: u.MailQueuedAt, MailMessageID: u.MailMessageID,
+		MailSentAt: u.MailSentAt, MailError: u.MailError, UpdatedAt: u.UpdatedAt, UpdatedBy: u.UpdatedBy,
+		RemovedAt: u.RemovedAt, RemovedBy: u.RemovedBy, Sub: u.Sub, TokenHash: strings.TrimPrefix(u.GSI1PK, tokenPK("")),
+		Version: u.Version,
 	}
+}
+
+// userOf is the item that stores m. The token's GSI1 keys stand while m has
+// a live token.
+func userOf(m roster.Member) userItem {
+	it := userItem{
+		PK: schoolPK(m.SchoolID), SK: userSK(m.Email), Type: typeUser, GSI2PK: memberPK(m.Email), GSI2SK: schoolPK(m.SchoolID),
+		SchoolID: m.SchoolID, Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: string(m.Role),
+		Groups: m.Groups, Status: string(m.Status), MailStatus: string(m.MailStatus), InvitedAt: m.InvitedAt,
+		InvitedBy: m.InvitedBy, InvitedByImport: m.InvitedByImport, JoinedAt: m.JoinedAt, SealedToken: m.SealedToken,
+		SendCount: m.SendCount, MailQueuedAt: m.MailQueuedAt, MailMessageID: m.MailMessageID, MailSentAt: m.MailSentAt,
+		MailError: m.MailError, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy, RemovedAt: m.RemovedAt,
+		RemovedBy: m.RemovedBy, Sub: m.Sub, Version: m.Version,
+	}
+	if m.TokenHash != "" {
+		it.GSI1PK, it.GSI1SK = tokenPK(m.TokenHash), schoolPK(m.SchoolID)
+	}
+	return it
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {
@@ -111,42 +151,12 @@ func (s *Store) GetSchool(ctx context.Context, schoolID string) (roster.School, 
 	return roster.School{ID: it.ID, Name: it.Name, CreatedAt: it.CreatedAt}, nil
 }
 
-// ListGroups returns every group of a school in name order (a school has few).
-// Errors: EINTERNAL on a DynamoDB fault.
-func (s *Store) ListGroups(ctx context.Context, schoolID string) ([]roster.Group, error) {
-	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).
-		And(expression.Key(attrSK).BeginsWith(groupPrefix))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, roster.Internal(err)
-	}
-	in := &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}
-	var groups []roster.Group
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, roster.Internal(fmt.Errorf("query groups of %s: %w", schoolID, err))
-		}
-		var items []groupItem
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return nil, roster.Internal(fmt.Errorf("decode groups of %s: %w", schoolID, err))
-		}
-		for _, it := range items {
-			groups = append(groups, roster.Group{Name: it.Name, MemberCount: it.MemberCount, CreatedAt: it.CreatedAt})
-		}
-	}
-	return groups, nil
-}
-
-// GetMember returns the membership of email (already normalised) in a school.
+// GetMember returns the membership of email (already normalised) in a
+// school, read consistently: a role just taken away is gone.
 // Errors: ENOTFOUND if there is none; EINTERNAL on a DynamoDB fault.
 func (s *Store) GetMember(ctx context.Context, schoolID, email string) (roster.Member, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), userSK(email)),
+		TableName: &s.table, Key: key(schoolPK(schoolID), userSK(email)), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return roster.Member{}, roster.Internal(fmt.Errorf("get member of %s: %w", schoolID, err))
@@ -161,48 +171,39 @@ func (s *Store) GetMember(ctx context.Context, schoolID, email string) (roster.M
 	return it.member(), nil
 }
 
-// CreateSchool writes a new school with the default groups and its owner, all
-// or nothing. Creating a school that already exists changes nothing.
-// Errors: ECONFLICT if the school exists; EINTERNAL on a DynamoDB fault.
-func (s *Store) CreateSchool(ctx context.Context, school roster.School, ownerEmail string) error {
-	notExists := expression.AttributeNotExists(expression.Name(attrPK))
-	cond, err := expression.NewBuilder().WithCondition(notExists).Build()
+// CreateSchool writes a new school with the default groups and its first
+// owner (active or invited), all or nothing.
+// Errors: ECONFLICT if the school exists (nothing changes); EINTERNAL.
+func (s *Store) CreateSchool(ctx context.Context, school roster.School, owner roster.Member) error {
+	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK))).Build()
 	if err != nil {
 		return roster.Internal(err)
 	}
-	put := func(v any) (types.TransactWriteItem, error) {
-		item, err := attributevalue.MarshalMap(v)
-		if err != nil {
-			return types.TransactWriteItem{}, err
-		}
-		return types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: item, ConditionExpression: cond.Condition(),
-			ExpressionAttributeNames: cond.Names(),
-		}}, nil
-	}
-	now := school.CreatedAt
+	owner.SchoolID, owner.Role, owner.Version = school.ID, roster.RoleOwner, 1
 	items := []any{
-		schoolItem{PK: schoolPK(school.ID), SK: schoolSK, Type: typeSchool, ID: school.ID, Name: school.Name, CreatedAt: now},
-		userItem{
-			PK: schoolPK(school.ID), SK: userSK(ownerEmail), Type: typeUser, SchoolID: school.ID,
-			Email: ownerEmail, Role: string(roster.RoleOwner), Groups: []string{"Staff"},
-			Status: string(roster.StatusActive), InvitedAt: now, JoinedAt: &now,
-		},
+		schoolItem{PK: schoolPK(school.ID), SK: schoolSK, Type: typeSchool, ID: school.ID, Name: school.Name, CreatedAt: school.CreatedAt},
+		userOf(owner),
+	}
+	counted := map[string]bool{}
+	for _, id := range owner.CountedGroups() {
+		counted[id] = true
 	}
 	for _, g := range roster.DefaultGroups {
-		count := 0
-		if g == "Staff" {
-			count = 1
+		g.MemberCount, g.CreatedAt = 0, school.CreatedAt
+		if counted[g.ID] {
+			g.MemberCount = 1
 		}
-		items = append(items, groupItem{PK: schoolPK(school.ID), SK: groupSK(g), Type: typeGroup, Name: g, MemberCount: count, CreatedAt: now})
+		items = append(items, groupOf(school.ID, g), groupNameOf(school.ID, g))
 	}
-	var tx []types.TransactWriteItem
+	tx := make([]types.TransactWriteItem, 0, len(items))
 	for _, v := range items {
-		w, err := put(v)
+		item, err := attributevalue.MarshalMap(v)
 		if err != nil {
 			return roster.Internal(err)
 		}
-		tx = append(tx, w)
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: item, ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(),
+		}})
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var canceled *types.TransactionCanceledException

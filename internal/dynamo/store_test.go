@@ -18,7 +18,7 @@ func TestCreateSchoolAndRead(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	created := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	if err := s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Hill School", CreatedAt: created}, "head@hill.test"); err != nil {
+	if err := s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Hill School", CreatedAt: created}, roster.ActiveOwner("head@hill.test", created)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -53,7 +53,7 @@ func TestCreateSchoolAndRead(t *testing.T) {
 	}
 
 	// A second create changes nothing and says so.
-	err = s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Other Name", CreatedAt: created}, "intruder@hill.test")
+	err = s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Other Name", CreatedAt: created}, roster.ActiveOwner("intruder@hill.test", created))
 	if roster.ErrorCode(err) != roster.ECONFLICT {
 		t.Fatalf("second CreateSchool = %v, want conflict", err)
 	}
@@ -69,7 +69,7 @@ func TestSchoolsDoNotLeak(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	for _, id := range []string{"north", "northeast"} {
-		if err := s.CreateSchool(ctx, roster.School{ID: id, Name: id, CreatedAt: time.Now()}, "head@"+id+".test"); err != nil {
+		if err := s.CreateSchool(ctx, roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".test", time.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,20 +5,45 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // StreamImage is an item's image as Lambda delivers it from the table stream.
 type StreamImage = map[string]events.DynamoDBAttributeValue
 
-// QueuedImport decodes the new image of an import item that the stream
-// delivers to confirm (its filter picks imports whose status became queued).
-// Errors: when the image lacks the school or import id.
-func QueuedImport(img StreamImage) (schoolID, importID string, err error) {
-	schoolID, importID = imageString(img, attrSchoolID), imageString(img, attrImportID)
-	if schoolID == "" || importID == "" {
-		return "", "", fmt.Errorf("stream image of an import lacks %s or %s", attrSchoolID, attrImportID)
+// Work is an item of background work the stream delivers when it is queued.
+type Work struct {
+	Kind     string // WorkImport or WorkSendJob
+	SchoolID string
+	ID       string // the import's or the job's
+}
+
+// Kinds of queued work.
+const (
+	WorkImport  = typeImport
+	WorkSendJob = typeSendJob
+)
+
+// QueuedWork decodes the new image of a queued import or send job, as the
+// stream delivers them to the worker (its filter picks those whose status
+// became queued).
+// Errors: when the image is of another type, or lacks the school or id.
+func QueuedWork(img StreamImage) (Work, error) {
+	w := Work{Kind: imageString(img, attrType), SchoolID: imageString(img, attrSchoolID)}
+	switch w.Kind {
+	case WorkImport:
+		w.ID = imageString(img, attrImportID)
+	case WorkSendJob:
+		w.ID = imageString(img, attrJobID)
+	default:
+		return Work{}, fmt.Errorf("stream image of type %q is not queued work", w.Kind)
 	}
-	return schoolID, importID, nil
+	if w.SchoolID == "" || w.ID == "" {
+		return Work{}, fmt.Errorf("stream image of a %s lacks its school or id", w.Kind)
+	}
+	return w, nil
 }
 
 // QueuedMail decodes the new image of a user item whose mail became queued,
@@ -51,4 +76,74 @@ func imageString(img StreamImage, name string) string {
 		return v.Number()
 	}
 	return ""
+}
+
+// ChangedUser decodes the old and new images of a user item from the
+// stream: before is nil for a new user, after for a deleted one.
+// Errors: when an image does not decode as a user.
+func ChangedUser(oldImg, newImg StreamImage) (before, after *roster.Member, err error) {
+	decode := func(img StreamImage) (*roster.Member, error) {
+		if len(img) == 0 {
+			return nil, nil
+		}
+		var it userItem
+		if err := attributevalue.UnmarshalMap(attributeValues(img), &it); err != nil {
+			return nil, fmt.Errorf("stream image of a user: %w", err)
+		}
+		if it.SchoolID == "" || it.Email == "" {
+			return nil, fmt.Errorf("stream image of a user lacks %s or %s", attrSchoolID, attrEmail)
+		}
+		m := it.member()
+		return &m, nil
+	}
+	if before, err = decode(oldImg); err != nil {
+		return nil, nil, err
+	}
+	if after, err = decode(newImg); err != nil {
+		return nil, nil, err
+	}
+	return before, after, nil
+}
+
+// attributeValues converts a stream image to the SDK's attribute values.
+func attributeValues(img StreamImage) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(img))
+	for k, v := range img {
+		if av := attributeValue(v); av != nil {
+			out[k] = av
+		}
+	}
+	return out
+}
+
+func attributeValue(v events.DynamoDBAttributeValue) types.AttributeValue {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}
+	case events.DataTypeList:
+		var l []types.AttributeValue
+		for _, e := range v.List() {
+			if av := attributeValue(e); av != nil {
+				l = append(l, av)
+			}
+		}
+		return &types.AttributeValueMemberL{Value: l}
+	case events.DataTypeMap:
+		return &types.AttributeValueMemberM{Value: attributeValues(v.Map())}
+	}
+	return nil
 }

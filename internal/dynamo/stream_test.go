@@ -7,26 +7,55 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-func TestQueuedImport(t *testing.T) {
+func TestQueuedWork(t *testing.T) {
 	s, n := events.NewStringAttribute, events.NewNumberAttribute
+	imp := s("import")
 	for _, tc := range []struct {
-		name             string
-		img              StreamImage
-		school, importID string
-		wantErr          bool
+		name    string
+		img     StreamImage
+		want    Work
+		wantErr bool
 	}{
-		{"import", StreamImage{"schoolId": s("demo"), "importId": s("I1"), "status": s("queued")}, "demo", "I1", false},
-		{"no import id", StreamImage{"schoolId": s("demo")}, "", "", true},
-		{"wrong type", StreamImage{"schoolId": events.NewBooleanAttribute(true), "importId": s("I1")}, "", "", true},
-		{"number id", StreamImage{"schoolId": n("7"), "importId": s("I1")}, "7", "I1", false},
-		{"empty", nil, "", "", true},
+		{"import", StreamImage{"type": imp, "schoolId": s("demo"), "importId": s("I1"), "status": s("queued")}, Work{WorkImport, "demo", "I1"}, false},
+		{"send job", StreamImage{"type": s("sendjob"), "schoolId": s("demo"), "jobId": s("J1")}, Work{WorkSendJob, "demo", "J1"}, false},
+		{"no import id", StreamImage{"type": imp, "schoolId": s("demo")}, Work{}, true},
+		{"wrong attribute type", StreamImage{"type": imp, "schoolId": events.NewBooleanAttribute(true), "importId": s("I1")}, Work{}, true},
+		{"number id", StreamImage{"type": imp, "schoolId": n("7"), "importId": s("I1")}, Work{WorkImport, "7", "I1"}, false},
+		{"a user", StreamImage{"type": s("user"), "schoolId": s("demo"), "email": s("a@b.test")}, Work{}, true},
+		{"empty", nil, Work{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			school, id, err := QueuedImport(tc.img)
-			if (err != nil) != tc.wantErr || school != tc.school || id != tc.importID {
-				t.Errorf("QueuedImport = %q, %q, %v; want %q, %q, error %v", school, id, err, tc.school, tc.importID, tc.wantErr)
+			got, err := QueuedWork(tc.img)
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("QueuedWork = %+v, %v; want %+v, error %v", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestChangedUser(t *testing.T) {
+	s, n := events.NewStringAttribute, events.NewNumberAttribute
+	user := StreamImage{
+		"type": s("user"), "schoolId": s("demo"), "email": s("zoe@demo.school"), "firstName": s("Zoë"), "status": s("invited"),
+		"groups": events.NewListAttribute([]events.DynamoDBAttributeValue{s("students"), s("clubs")}), "version": n("3"),
+		"invitedAt": s("2026-09-01T08:00:00Z"), "GSI1PK": s("TOKEN#abc"),
+	}
+	before, after, err := ChangedUser(nil, user)
+	if err != nil || before != nil || after == nil {
+		t.Fatalf("insert = %v, %v, %v", before, after, err)
+	}
+	if after.Email != "zoe@demo.school" || after.FirstName != "Zoë" || len(after.Groups) != 2 || after.Groups[1] != "clubs" ||
+		after.Version != 3 || after.TokenHash != "abc" || after.InvitedAt.Year() != 2026 {
+		t.Errorf("decoded user = %+v", after)
+	}
+	if before, after, err = ChangedUser(user, nil); err != nil || before == nil || after != nil {
+		t.Errorf("delete = %v, %v, %v", before, after, err)
+	}
+	if _, _, err = ChangedUser(StreamImage{"type": s("user")}, nil); err == nil {
+		t.Error("a user image without school or email decoded")
+	}
+	if _, _, err = ChangedUser(nil, StreamImage{"schoolId": s("demo"), "email": s("x@y.test"), "version": s("three")}); err == nil {
+		t.Error("a user image with a bad version decoded")
 	}
 }
 

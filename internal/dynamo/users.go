@@ -16,39 +16,13 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// invitationItem is a user item with its invitation state.
-type invitationItem struct {
-	userItem
-	GSI1PK          string     `dynamodbav:"GSI1PK,omitempty"`
-	GSI1SK          string     `dynamodbav:"GSI1SK,omitempty"`
-	InvitedBy       string     `dynamodbav:"invitedBy,omitempty"`
-	InvitedByImport string     `dynamodbav:"invitedByImport,omitempty"`
-	SealedToken     string     `dynamodbav:"sealedToken,omitempty"`
-	SendCount       int        `dynamodbav:"sendCount"`
-	MailMessageID   string     `dynamodbav:"mailMessageId,omitempty"`
-	MailError       string     `dynamodbav:"mailError,omitempty"`
-	MailSentAt      *time.Time `dynamodbav:"mailSentAt,omitempty"`
-}
-
-func invitation(inv roster.Invitation) invitationItem {
-	return invitationItem{
-		userItem: userItem{
-			PK: schoolPK(inv.SchoolID), SK: userSK(inv.Email), Type: typeUser, SchoolID: inv.SchoolID, Email: inv.Email,
-			FirstName: inv.FirstName, LastName: inv.LastName, Groups: []string{inv.Group}, Status: string(roster.StatusInvited),
-			MailStatus: string(inv.MailStatus), InvitedAt: inv.InvitedAt,
-		},
-		GSI1PK: tokenPK(inv.TokenHash), GSI1SK: schoolPK(inv.SchoolID), InvitedBy: inv.InvitedBy,
-		InvitedByImport: inv.InvitedByImport, SealedToken: inv.SealedToken, SendCount: 1,
-	}
-}
-
 // CreateInvitation writes an invited user if no user has that email in the
 // school (a conditional put, one write). When one exists, it returns false
 // and that user's state, so the caller can tell its own earlier write (same
 // import) from a real member.
 // Errors: EINTERNAL (throttling is retried by the client first).
 func (s *Store) CreateInvitation(ctx context.Context, inv roster.Invitation) (bool, roster.MemberState, error) {
-	item, err := attributevalue.MarshalMap(invitation(inv))
+	item, err := attributevalue.MarshalMap(userOf(inv.Member()))
 	if err != nil {
 		return false, roster.MemberState{}, roster.Internal(err)
 	}
@@ -72,21 +46,34 @@ func (s *Store) CreateInvitation(ctx context.Context, inv roster.Invitation) (bo
 }
 
 // ReinviteRemoved invites again a user who was removed: status removed →
-// invited with a fresh token. It reports false when the user is not removed
-// (any more).
+// invited with a fresh token, no role unless the invitation gives one, and
+// the invitation's groups. It reports false when the user is not removed
+// (any more). The groups' member counts are the caller's to add.
 // Errors: EINTERNAL.
 func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error) {
+	m := inv.Member()
 	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.StatusInvited))).
-		Set(expression.Name(attrMailStatus), expression.Value(string(inv.MailStatus))).
+		Set(expression.Name(attrMailStatus), expression.Value(string(m.MailStatus))).
 		Set(expression.Name(attrGSI1PK), expression.Value(tokenPK(inv.TokenHash))).
 		Set(expression.Name(attrGSI1SK), expression.Value(schoolPK(inv.SchoolID))).
-		Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
 		Set(expression.Name(attrInvitedByImport), expression.Value(inv.InvitedByImport)).
 		Set(expression.Name(attrInvitedBy), expression.Value(inv.InvitedBy)).
 		Set(expression.Name(attrInvitedAt), expression.Value(inv.InvitedAt)).
-		Set(expression.Name(attrGroups), expression.Value([]string{inv.Group})).
-		Add(expression.Name(attrSendCount), expression.Value(1)).
-		Remove(expression.Name(attrJoinedAt))
+		Set(expression.Name(attrGroups), expression.Value(inv.Groups)).
+		Add(expression.Name(attrVersion), expression.Value(1)).
+		Remove(expression.Name(attrJoinedAt)).Remove(expression.Name(attrSub)).Remove(expression.Name(attrMailError))
+	if m.MailStatus == roster.MailQueued {
+		upd = upd.Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
+			Set(expression.Name(attrMailQueuedAt), expression.Value(inv.InvitedAt)).
+			Add(expression.Name(attrSendCount), expression.Value(1))
+	} else {
+		upd = upd.Remove(expression.Name(attrSealedToken))
+	}
+	if inv.Role != roster.RoleNone {
+		upd = upd.Set(expression.Name(attrRole), expression.Value(string(inv.Role)))
+	} else {
+		upd = upd.Remove(expression.Name(attrRole))
+	}
 	if inv.FirstName != "" {
 		upd = upd.Set(expression.Name(attrFirstName), expression.Value(inv.FirstName))
 	}
@@ -112,7 +99,7 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 }
 
 func memberState(item map[string]types.AttributeValue) roster.MemberState {
-	var it invitationItem
+	var it userItem
 	_ = attributevalue.UnmarshalMap(item, &it)
 	return roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
 }
@@ -122,9 +109,9 @@ func memberState(item map[string]types.AttributeValue) roster.MemberState {
 // Errors: EINTERNAL.
 func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
 	out := make(map[string]roster.MemberState, len(emails))
-	err := s.batchGet(ctx, schoolID, emails, false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
+	_, err := s.batchGet(ctx, schoolID, emails, false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
 		func(item map[string]types.AttributeValue) {
-			var it invitationItem
+			var it userItem
 			if attributevalue.UnmarshalMap(item, &it) == nil {
 				out[it.Email] = roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
 			}
@@ -136,8 +123,8 @@ func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []stri
 // Errors: EINTERNAL.
 func (s *Store) MailStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MailState, error) {
 	out := make(map[string]roster.MailState, len(emails))
-	err := s.batchGet(ctx, schoolID, emails, true, "", nil, func(item map[string]types.AttributeValue) {
-		var it invitationItem
+	_, err := s.batchGet(ctx, schoolID, emails, true, "", nil, func(item map[string]types.AttributeValue) {
+		var it userItem
 		if attributevalue.UnmarshalMap(item, &it) == nil {
 			out[it.Email] = roster.MailState{SchoolID: it.SchoolID, Email: it.Email, FirstName: it.FirstName, Status: roster.UserStatus(it.Status),
 				MailStatus: roster.MailStatus(it.MailStatus), SendCount: it.SendCount, SealedToken: it.SealedToken}
@@ -146,9 +133,16 @@ func (s *Store) MailStates(ctx context.Context, schoolID string, emails []string
 	return out, err
 }
 
+// readStats count what a read cost: items returned and capacity consumed.
+type readStats struct {
+	items    int
+	capacity float64
+}
+
 // batchGet reads user items in batches of 100, retrying UnprocessedKeys with
 // backoff; each item found goes to found.
-func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, consistent bool, projection string, names map[string]string, found func(map[string]types.AttributeValue)) error {
+func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, consistent bool, projection string, names map[string]string, found func(map[string]types.AttributeValue)) (readStats, error) {
+	var stats readStats
 	seen := map[string]bool{}
 	var keys []map[string]types.AttributeValue
 	for _, e := range emails {
@@ -167,24 +161,28 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, 
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 0 {
 				if attempt > 8 {
-					return roster.Internal(errors.New("batch get: keys still unprocessed after 8 retries"))
+					return stats, roster.Internal(errors.New("batch get: keys still unprocessed after 8 retries"))
 				}
 				if err := backoff.Sleep(ctx, backoff.Exponential(attempt, 50*time.Millisecond, 5*time.Second)); err != nil {
-					return err
+					return stats, err
 				}
 			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 			if err != nil {
-				return roster.Internal(fmt.Errorf("batch get users: %w", err))
+				return stats, roster.Internal(fmt.Errorf("batch get users: %w", err))
 			}
 			for _, item := range out.Responses[s.table] {
 				found(item)
+			}
+			stats.items += len(out.Responses[s.table])
+			for _, c := range out.ConsumedCapacity {
+				stats.capacity += aws.ToFloat64(c.CapacityUnits)
 			}
 			req = out.UnprocessedKeys
 		}
 		keys = keys[n:]
 	}
-	return nil
+	return stats, nil
 }
 
 // MarkSent records sent invitations: mail status sent, the message id, and
@@ -238,7 +236,8 @@ func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.Updat
 	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailSent))).
 		Set(expression.Name(attrMailMessageID), expression.Value(m.MessageID)).
 		Set(expression.Name(attrMailSentAt), expression.Value(now)).
-		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailError))
+		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailError)).
+		Add(expression.Name(attrVersion), expression.Value(1))
 	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
 		And(expression.Name(attrSendCount).Equal(expression.Value(m.SendCount)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
@@ -257,7 +256,7 @@ func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.Updat
 func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string) error {
 	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
 		Set(expression.Name(attrMailError), expression.Value(reason)).
-		Remove(expression.Name(attrSealedToken))
+		Remove(expression.Name(attrSealedToken)).Add(expression.Name(attrVersion), expression.Value(1))
 	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
 		And(expression.Name(attrSendCount).Equal(expression.Value(sendCount)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()

@@ -13,7 +13,7 @@ import (
 )
 
 func invitation(school, email, importID string) roster.Invitation {
-	return roster.Invitation{SchoolID: school, Email: email, FirstName: "Ann", LastName: "Lee", Group: "Students",
+	return roster.Invitation{SchoolID: school, Email: email, FirstName: "Ann", LastName: "Lee", Groups: []string{"students"},
 		InvitedBy: "head@" + school + ".test", InvitedByImport: importID, TokenHash: "hash-" + email,
 		SealedToken: "sealed", MailStatus: roster.MailQueued, InvitedAt: t0}
 }

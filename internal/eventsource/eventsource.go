@@ -14,6 +14,7 @@ import (
 
 	"github.com/schoolroster/rosterimport/internal/app"
 	"github.com/schoolroster/rosterimport/internal/dynamo"
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // Counter is a running total, such as DynamoDB requests made, that the
@@ -102,31 +103,82 @@ type ImportConfirmer interface {
 	Queued(ctx context.Context, schoolID, importID, claim string) error
 }
 
-var _ ImportConfirmer = (*app.Confirmer)(nil)
+// SendJobRunner runs a queued job that sends a school's held invitations.
+type SendJobRunner interface {
+	Queued(ctx context.Context, schoolID, jobID, claim string) error
+}
 
-// QueuedImports serves the stream records of imports whose status became queued.
-type QueuedImports struct {
+var (
+	_ ImportConfirmer = (*app.Confirmer)(nil)
+	_ SendJobRunner   = (*app.SendJobs)(nil)
+)
+
+// QueuedWork serves the stream records of background work queued in the
+// table: imports confirmed, and jobs sending all held invitations.
+type QueuedWork struct {
 	Confirmer ImportConfirmer
+	SendJobs  SendJobRunner
 	Log       *slog.Logger
 	Counters  []Counter
 }
 
-// Handle confirms each import in turn, claimed by its record's sequence
+// Handle runs each queued item in turn, claimed by its record's sequence
 // number. A record that does not decode is logged and skipped. After a
 // failure, that record and all after it are reported as batch item failures:
 // Lambda redelivers from the first one, keeping a school's records in order.
-func (h *QueuedImports) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+func (h *QueuedWork) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	m := startMeter(h.Counters)
 	var resp events.DynamoDBEventResponse
 	for i, rec := range ev.Records {
 		seq := rec.Change.SequenceNumber
-		schoolID, importID, err := dynamo.QueuedImport(rec.Change.NewImage)
+		work, err := dynamo.QueuedWork(rec.Change.NewImage)
 		if err != nil {
-			h.Log.Error("stream record is not a queued import; skipped", "sequenceNumber", seq, "err", err)
+			h.Log.Error("stream record is not queued work; skipped", "sequenceNumber", seq, "err", err)
 			continue
 		}
-		if err := h.Confirmer.Queued(ctx, schoolID, importID, seq); err != nil {
-			h.Log.Error("confirm failed; the record will be redelivered", "schoolId", schoolID, "importId", importID, "err", err)
+		run := h.Confirmer.Queued
+		if work.Kind == dynamo.WorkSendJob {
+			run = h.SendJobs.Queued
+		}
+		if err := run(ctx, work.SchoolID, work.ID, seq); err != nil {
+			h.Log.Error("queued work failed; the record will be redelivered", "schoolId", work.SchoolID, "id", work.ID, "kind", work.Kind, "err", err)
+			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
+			break
+		}
+	}
+	m.done(h.Log, "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
+	return resp, nil
+}
+
+// UserIndexer brings a user's entries in the users list in step with a change.
+type UserIndexer interface {
+	Reindex(ctx context.Context, before, after *roster.Member) error
+}
+
+var _ UserIndexer = (*dynamo.Store)(nil)
+
+// UserChanges serves the stream records of user items, keeping the users
+// list's index in step.
+type UserChanges struct {
+	Indexer  UserIndexer
+	Log      *slog.Logger
+	Counters []Counter
+}
+
+// Handle reindexes each changed user in order. A record that does not decode
+// is logged and skipped; after a failure, that record and all after it are
+// redelivered, so one user's changes apply in order.
+func (h *UserChanges) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	m := startMeter(h.Counters)
+	var resp events.DynamoDBEventResponse
+	for i, rec := range ev.Records {
+		before, after, err := dynamo.ChangedUser(rec.Change.OldImage, rec.Change.NewImage)
+		if err != nil {
+			h.Log.Error("stream record is not a user; skipped", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
+			continue
+		}
+		if err := h.Indexer.Reindex(ctx, before, after); err != nil {
+			h.Log.Error("reindex failed; the record will be redelivered", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
 			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
 			break
 		}

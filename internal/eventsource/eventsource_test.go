@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/schoolroster/rosterimport/internal/app"
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 type previewFunc func(ctx context.Context, key string, size int64, claim string) error
@@ -21,10 +22,10 @@ func (f previewFunc) Uploaded(ctx context.Context, key string, size int64, claim
 	return f(ctx, key, size, claim)
 }
 
-type confirmFunc func(ctx context.Context, schoolID, importID, claim string) error
+type queuedFunc func(ctx context.Context, schoolID, id, claim string) error
 
-func (f confirmFunc) Queued(ctx context.Context, schoolID, importID, claim string) error {
-	return f(ctx, schoolID, importID, claim)
+func (f queuedFunc) Queued(ctx context.Context, schoolID, id, claim string) error {
+	return f(ctx, schoolID, id, claim)
 }
 
 type mailFunc func(ctx context.Context, records []app.QueuedMail) []string
@@ -106,11 +107,19 @@ func importRecord(seq string, img map[string]events.DynamoDBAttributeValue) even
 
 func importImage(school, id string) map[string]events.DynamoDBAttributeValue {
 	return map[string]events.DynamoDBAttributeValue{
-		"schoolId": events.NewStringAttribute(school), "importId": events.NewStringAttribute(id), "status": events.NewStringAttribute("queued"),
+		"type": events.NewStringAttribute("import"), "schoolId": events.NewStringAttribute(school), "importId": events.NewStringAttribute(id),
+		"status": events.NewStringAttribute("queued"),
 	}
 }
 
-func TestQueuedImports(t *testing.T) {
+func jobImage(school, id string) map[string]events.DynamoDBAttributeValue {
+	return map[string]events.DynamoDBAttributeValue{
+		"type": events.NewStringAttribute("sendjob"), "schoolId": events.NewStringAttribute(school), "jobId": events.NewStringAttribute(id),
+		"status": events.NewStringAttribute("queued"),
+	}
+}
+
+func TestQueuedWork(t *testing.T) {
 	boom := errors.New("throttled")
 	for _, tc := range []struct {
 		name         string
@@ -127,14 +136,21 @@ func TestQueuedImports(t *testing.T) {
 		{"an undecodable record is skipped, not retried",
 			[]events.DynamoDBEventRecord{importRecord("1", map[string]events.DynamoDBAttributeValue{"schoolId": events.NewStringAttribute("a")}), importRecord("2", importImage("a", "I2"))},
 			nil, []string{"a/I2/2"}, nil},
+		{"send jobs go to the job runner",
+			[]events.DynamoDBEventRecord{importRecord("1", jobImage("a", "J1")), importRecord("2", importImage("a", "I2"))},
+			nil, []string{"job a/J1/1", "a/I2/2"}, nil},
 		{"empty batch", nil, nil, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []string
 			var logs bytes.Buffer
-			h := &QueuedImports{
-				Confirmer: confirmFunc(func(_ context.Context, school, id, claim string) error {
+			h := &QueuedWork{
+				Confirmer: queuedFunc(func(_ context.Context, school, id, claim string) error {
 					calls = append(calls, school+"/"+id+"/"+claim)
+					return tc.fail[id]
+				}),
+				SendJobs: queuedFunc(func(_ context.Context, school, id, claim string) error {
+					calls = append(calls, "job "+school+"/"+id+"/"+claim)
 					return tc.fail[id]
 				}),
 				Log: logTo(&logs),
@@ -216,4 +232,75 @@ func failureIDs(resp events.DynamoDBEventResponse) []string {
 		ids = append(ids, f.ItemIdentifier)
 	}
 	return ids
+}
+
+type reindexFunc func(ctx context.Context, before, after *roster.Member) error
+
+func (f reindexFunc) Reindex(ctx context.Context, before, after *roster.Member) error {
+	return f(ctx, before, after)
+}
+
+func userRecord(seq string, oldImg, newImg map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{Change: events.DynamoDBStreamRecord{SequenceNumber: seq, OldImage: oldImg, NewImage: newImg}}
+}
+
+func userImage(email, status string) map[string]events.DynamoDBAttributeValue {
+	return map[string]events.DynamoDBAttributeValue{
+		"type": events.NewStringAttribute("user"), "schoolId": events.NewStringAttribute("demo"), "email": events.NewStringAttribute(email),
+		"status": events.NewStringAttribute(status), "version": events.NewNumberAttribute("1"),
+	}
+}
+
+func TestUserChanges(t *testing.T) {
+	boom := errors.New("throttled")
+	for _, tc := range []struct {
+		name         string
+		records      []events.DynamoDBEventRecord
+		fail         string // the email whose reindex fails
+		wantCalls    []string
+		wantFailures []string
+	}{
+		{"insert, modify, delete", []events.DynamoDBEventRecord{
+			userRecord("1", nil, userImage("a@x.test", "invited")),
+			userRecord("2", userImage("a@x.test", "invited"), userImage("a@x.test", "active")),
+			userRecord("3", userImage("b@x.test", "active"), nil),
+		}, "", []string{"- > a@x.test/invited", "a@x.test/invited > a@x.test/active", "b@x.test/active > -"}, nil},
+		{"a failure and every record after it are redelivered", []events.DynamoDBEventRecord{
+			userRecord("1", nil, userImage("a@x.test", "invited")),
+			userRecord("2", nil, userImage("b@x.test", "invited")),
+			userRecord("3", nil, userImage("c@x.test", "invited")),
+		}, "b@x.test", []string{"- > a@x.test/invited", "- > b@x.test/invited"}, []string{"2", "3"}},
+		{"an undecodable record is skipped", []events.DynamoDBEventRecord{
+			userRecord("1", nil, map[string]events.DynamoDBAttributeValue{"type": events.NewStringAttribute("user")}),
+			userRecord("2", nil, userImage("b@x.test", "invited")),
+		}, "", []string{"- > b@x.test/invited"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			var logs bytes.Buffer
+			desc := func(m *roster.Member) string {
+				if m == nil {
+					return "-"
+				}
+				return m.Email + "/" + string(m.Status)
+			}
+			h := &UserChanges{Indexer: reindexFunc(func(_ context.Context, before, after *roster.Member) error {
+				calls = append(calls, desc(before)+" > "+desc(after))
+				if after != nil && after.Email == tc.fail {
+					return boom
+				}
+				return nil
+			}), Log: logTo(&logs)}
+			resp, err := h.Handle(context.Background(), events.DynamoDBEvent{Records: tc.records})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(calls, tc.wantCalls) {
+				t.Errorf("calls = %q, want %q", calls, tc.wantCalls)
+			}
+			if got := failureIDs(resp); !reflect.DeepEqual(got, tc.wantFailures) {
+				t.Errorf("failures = %v, want %v", got, tc.wantFailures)
+			}
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -17,14 +18,15 @@ import (
 
 // statusOf maps error codes to HTTP statuses; anything unknown is a 500.
 var statusOf = map[string]int{
-	roster.EINVALID:        http.StatusBadRequest,
-	roster.EUNAUTHORIZED:   http.StatusUnauthorized,
-	roster.EFORBIDDEN:      http.StatusForbidden,
-	roster.ENOTFOUND:       http.StatusNotFound,
-	roster.ECONFLICT:       http.StatusConflict,
-	roster.ETOOLARGE:       http.StatusRequestEntityTooLarge,
-	roster.EINTERNAL:       http.StatusInternalServerError,
-	roster.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	roster.EINVALID:         http.StatusBadRequest,
+	roster.EUNAUTHORIZED:    http.StatusUnauthorized,
+	roster.EFORBIDDEN:       http.StatusForbidden,
+	roster.ENOTFOUND:        http.StatusNotFound,
+	roster.ECONFLICT:        http.StatusConflict,
+	roster.ETOOLARGE:        http.StatusRequestEntityTooLarge,
+	roster.ETOOMANYREQUESTS: http.StatusTooManyRequests,
+	roster.EINTERNAL:        http.StatusInternalServerError,
+	roster.ENOTIMPLEMENTED:  http.StatusNotImplemented,
 }
 
 // Request is one API call as a handler sees it.
@@ -84,7 +86,7 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	}
 	req := &Request{Path: ev.PathParameters, Query: ev.QueryStringParameters, raw: &ev}
 	if ev.RequestContext.Authorizer != nil && ev.RequestContext.Authorizer.JWT != nil {
-		req.Caller = app.Caller{Email: ev.RequestContext.Authorizer.JWT.Claims["email"]}
+		req.Caller = callerOf(ev.RequestContext.Authorizer.JWT.Claims)
 	}
 	body, err := decodeBody(ev)
 	if err != nil {
@@ -100,6 +102,12 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 		return rawResponse(resp.Status, resp.Raw), nil
 	}
 	return jsonResponse(resp.Status, resp.Body), nil
+}
+
+// callerOf reads the caller from the JWT claims API Gateway passes on, all
+// as strings: email_verified is "true" only for a verified address.
+func callerOf(claims map[string]string) app.Caller {
+	return app.Caller{Email: claims["email"], EmailVerified: strings.EqualFold(claims["email_verified"], "true"), Sub: claims["sub"]}
 }
 
 func (rt *Router) fail(log *slog.Logger, err error) (events.APIGatewayV2HTTPResponse, error) {
@@ -121,6 +129,9 @@ func (rt *Router) fail(log *slog.Logger, err error) (events.APIGatewayV2HTTPResp
 }
 
 func jsonResponse(status int, body any) events.APIGatewayV2HTTPResponse {
+	if status == http.StatusNoContent {
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{"cache-control": "no-store"}}
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"An internal error has occurred."}}`)

@@ -25,7 +25,9 @@ func request(route string, path map[string]string, email string) events.APIGatew
 	ev.RequestContext.RequestID = "req-1"
 	if email != "" {
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"email": email}},
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{
+				"email": email, "email_verified": "true", "sub": "sub-ann",
+			}},
 		}
 	}
 	return ev
@@ -50,17 +52,18 @@ func TestRouterMapsErrorsToStatuses(t *testing.T) {
 		{"unauthorized", "GET /schools/{schoolId}", roster.Errorf(roster.EUNAUTHORIZED, "Sign in."), 401, "unauthorized", "Sign in."},
 		{"internal hides details", "GET /schools/{schoolId}", roster.Internal(secret), 500, "internal", "An internal error has occurred."},
 		{"plain error is internal", "GET /schools/{schoolId}", secret, 500, "internal", "An internal error has occurred."},
-		{"route without handler", "GET /schools/{schoolId}/users", nil, 501, "not_implemented", "This operation is not available yet."},
+		{"too many requests", "GET /schools/{schoolId}", roster.Errorf(roster.ETOOMANYREQUESTS, "Slow down."), 429, "too_many_requests", "Slow down."},
+		{"route without handler", "GET /schools/{schoolId}/relationships", nil, 501, "not_implemented", "This operation is not available yet."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := NewRouter(slog.New(slog.NewJSONHandler(&logs, nil)))
-			UsersAPI(rt, schoolGetterFunc(func(_ context.Context, c app.Caller, id string) (app.SchoolView, error) {
-				if c.Email != "ann@hill.test" || id != "s1" {
-					t.Errorf("handler got caller %q school %q", c.Email, id)
+			UsersAPI(rt, UsersAPIServices{Schools: schoolGetterFunc(func(_ context.Context, c app.Caller, id string) (app.SchoolView, error) {
+				if c.Email != "ann@hill.test" || id != "s1" || !c.EmailVerified || c.Sub != "sub-ann" {
+					t.Errorf("handler got caller %+v school %q", c, id)
 				}
 				return app.SchoolView{School: roster.School{ID: id, Name: "Hill"}}, tt.result
-			}))
+			})})
 			resp, err := rt.Serve(context.Background(), request(tt.route, map[string]string{"schoolId": "s1"}, "ann@hill.test"))
 			if err != nil {
 				t.Fatal(err)
@@ -109,6 +112,22 @@ func TestDecodeJSON(t *testing.T) {
 		err := DecodeJSON(&Request{Body: []byte(tt.body)}, &v)
 		if (err != nil) != tt.wantErr || (err != nil && roster.ErrorCode(err) != roster.EINVALID) {
 			t.Errorf("DecodeJSON(%q) = %v, want error %v", tt.body, err, tt.wantErr)
+		}
+	}
+}
+
+func TestCallerOfClaims(t *testing.T) {
+	for _, tt := range []struct {
+		claims map[string]string
+		want   app.Caller
+	}{
+		{map[string]string{"email": "a@x.test", "email_verified": "true", "sub": "s"}, app.Caller{Email: "a@x.test", EmailVerified: true, Sub: "s"}},
+		{map[string]string{"email": "a@x.test", "email_verified": "True", "sub": "s"}, app.Caller{Email: "a@x.test", EmailVerified: true, Sub: "s"}},
+		{map[string]string{"email": "a@x.test", "email_verified": "false", "sub": "s"}, app.Caller{Email: "a@x.test", Sub: "s"}},
+		{map[string]string{"email": "a@x.test", "sub": "s"}, app.Caller{Email: "a@x.test", Sub: "s"}},
+	} {
+		if got := callerOf(tt.claims); got != tt.want {
+			t.Errorf("callerOf(%v) = %+v, want %+v", tt.claims, got, tt.want)
 		}
 	}
 }

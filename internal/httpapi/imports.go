@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -38,13 +37,9 @@ func ImportsAPI(rt *Router, svc ImportService) {
 		return Response{Status: http.StatusCreated, Body: v}, nil
 	})
 	rt.Handle("GET /schools/{schoolId}/imports", func(ctx context.Context, r *Request) (Response, error) {
-		limit := 0
-		if s := r.Query["limit"]; s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return Response{}, roster.Errorf(roster.EINVALID, "limit must be a number between 1 and 100.")
-			}
-			limit = n
+		limit, err := queryLimit(r)
+		if err != nil {
+			return Response{}, err
 		}
 		page, err := svc.List(ctx, r.Caller, r.Path["schoolId"], r.Query["cursor"], limit)
 		if err != nil {

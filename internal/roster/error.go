@@ -11,14 +11,15 @@ import (
 // Error codes. Each maps to one HTTP status in internal/httpapi; the message
 // that goes with a code is safe to show to the client.
 const (
-	ECONFLICT       = "conflict"        // the request clashes with the current state
-	EINTERNAL       = "internal"        // a fault of ours; details only in the log
-	EINVALID        = "invalid"         // bad input
-	ENOTFOUND       = "not_found"       // no such thing, or not visible to the caller
-	EFORBIDDEN      = "forbidden"       // authenticated, but not allowed here
-	EUNAUTHORIZED   = "unauthorized"    // no usable identity
-	ENOTIMPLEMENTED = "not_implemented" // the route exists but its behaviour is not built yet
-	ETOOLARGE       = "too_large"       // the request or file is over a limit
+	ECONFLICT        = "conflict"          // the request clashes with the current state
+	EINTERNAL        = "internal"          // a fault of ours; details only in the log
+	EINVALID         = "invalid"           // bad input
+	ENOTFOUND        = "not_found"         // no such thing, or not visible to the caller
+	EFORBIDDEN       = "forbidden"         // authenticated, but not allowed here
+	EUNAUTHORIZED    = "unauthorized"      // no usable identity
+	ENOTIMPLEMENTED  = "not_implemented"   // the route exists but its behaviour is not built yet
+	ETOOLARGE        = "too_large"         // the request or file is over a limit
+	ETOOMANYREQUESTS = "too_many_requests" // the same thing asked for again too soon
 )
 
 // Error is an error with a machine-readable Code and a Message safe to show to

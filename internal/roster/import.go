@@ -123,7 +123,7 @@ type ChunkOutcome struct {
 	SkippedInvited int
 	Failed         int
 	Failures       map[int]string // row -> reason
-	Groups         map[string]int // group name -> members created
+	Groups         map[string]int // group id -> members created
 }
 
 // PreviewCounts are the counts of a previewed file.

@@ -48,15 +48,19 @@ type School struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
-// Group is a named set of users in a school. Names are unique without regard to case.
+// Group is a named set of users in a school. Names are unique without regard
+// to case; the id stays when the group is renamed, so memberships (which hold
+// ids) follow a rename. MemberCount counts invited and active members.
 type Group struct {
+	ID          string    `json:"id"`
 	Name        string    `json:"name"`
 	MemberCount int       `json:"memberCount"`
 	CreatedAt   time.Time `json:"createdAt"`
 }
 
-// DefaultGroups are created with every school; a blank group in a users CSV means Students.
-var DefaultGroups = []string{"Students", "Staff", "Parents"}
+// DefaultGroups are created with every school, with these ids; a blank group
+// in a users CSV means Students.
+var DefaultGroups = []Group{{ID: "students", Name: "Students"}, {ID: "staff", Name: "Staff"}, {ID: "parents", Name: "Parents"}}
 
 // DefaultGroup is the group of a users CSV row that names none.
 const DefaultGroup = "Students"
@@ -64,20 +68,62 @@ const DefaultGroup = "Students"
 // GroupKey is the case-insensitive identity of a group name.
 func GroupKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
+// MaxGroupName is the longest group name, in characters.
+const MaxGroupName = 60
+
 // Member is a person's membership of a school (a "user" in the product), with
 // the invitation state it carries.
 type Member struct {
-	SchoolID   string     `json:"schoolId"`
-	Email      string     `json:"email"`
-	FirstName  string     `json:"firstName"`
-	LastName   string     `json:"lastName"`
-	Role       Role       `json:"role"`
-	Groups     []string   `json:"groups"`
-	Status     UserStatus `json:"status"`
-	MailStatus MailStatus `json:"mailStatus,omitempty"`
-	InvitedAt  time.Time  `json:"invitedAt"`
-	JoinedAt   *time.Time `json:"joinedAt,omitempty"`
+	SchoolID        string
+	Email           string
+	FirstName       string
+	LastName        string
+	Role            Role
+	Groups          []string // group ids
+	Status          UserStatus
+	MailStatus      MailStatus
+	InvitedAt       time.Time
+	InvitedBy       string
+	InvitedByImport string // the import that invited them, if one did
+	JoinedAt        *time.Time
+
+	// The invitation's delivery.
+	SendCount     int        // invitations queued for this person so far
+	MailQueuedAt  *time.Time // when the last one was queued
+	SealedToken   string     // the token sealed for the mailer, until it is sent
+	MailMessageID string
+	MailSentAt    *time.Time
+	MailError     string // why the last one failed
+
+	// Who changed the membership last, and its removal.
+	UpdatedAt *time.Time
+	UpdatedBy string
+	RemovedAt *time.Time
+	RemovedBy string
+
+	Sub       string // the login bound when the invitation was accepted (or at an owner's first sign-in)
+	TokenHash string // of the pending or accepted invitation; "" once it is dead
+	Version   int    // increases with every change an administrator or the invitee makes
 }
+
+// CountedGroups are the groups whose member counts include m: a removed
+// user counts in none.
+func (m Member) CountedGroups() []string {
+	if m.Status == StatusRemoved {
+		return nil
+	}
+	return m.Groups
+}
+
+// ActiveOwner is a school's first owner, active from at and in Staff, as a
+// school is created for someone who needs no invitation (the local stack's
+// demo school, tests).
+func ActiveOwner(email string, at time.Time) Member {
+	return Member{Email: NormalizeEmail(email), Role: RoleOwner, Groups: []string{"staff"}, Status: StatusActive, InvitedAt: at, JoinedAt: &at}
+}
+
+// Administers reports whether the member may use the school's administration API.
+func (m Member) Administers() bool { return m.Status == StatusActive && m.Role.CanAdminister() }
 
 // NormalizeEmail returns the stored form of an email: trimmed and lower-cased.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -88,13 +134,30 @@ type Invitation struct {
 	Email           string
 	FirstName       string
 	LastName        string
-	Group           string
-	InvitedBy       string // who confirmed the import or invited the person
-	InvitedByImport string // the import that created it, if any
-	TokenHash       string // hex SHA-256 of the token; the token is never stored
-	SealedToken     string // the token sealed for the mailer, dropped once sent
+	Role            Role
+	Groups          []string // group ids
+	InvitedBy       string   // who confirmed the import or invited the person
+	InvitedByImport string   // the import that created it, if any
+	TokenHash       string   // hex SHA-256 of the token; the token is never stored
+	SealedToken     string   // the token sealed for the mailer, dropped once sent
 	MailStatus      MailStatus
 	InvitedAt       time.Time
+}
+
+// Member is the membership the invitation creates: invited, its mail held or
+// queued (queued is the first send).
+func (inv Invitation) Member() Member {
+	m := Member{
+		SchoolID: inv.SchoolID, Email: inv.Email, FirstName: inv.FirstName, LastName: inv.LastName, Role: inv.Role,
+		Groups: inv.Groups, Status: StatusInvited, MailStatus: inv.MailStatus, InvitedAt: inv.InvitedAt,
+		InvitedBy: inv.InvitedBy, InvitedByImport: inv.InvitedByImport, TokenHash: inv.TokenHash, SealedToken: inv.SealedToken,
+		Version: 1,
+	}
+	if inv.MailStatus == MailQueued {
+		at := inv.InvitedAt
+		m.SendCount, m.MailQueuedAt = 1, &at
+	}
+	return m
 }
 
 // MemberState is what an import needs to know of an existing user.
@@ -121,3 +184,30 @@ type SentMail struct {
 	SendCount int // the send it was: a later resend is not marked by it
 	MessageID string
 }
+
+// SendJob sends a school's held invitations in the background, when an
+// administrator asks to send them all: there may be more than one request
+// can do.
+type SendJob struct {
+	SchoolID    string    `json:"schoolId"`
+	ID          string    `json:"id"`
+	Status      JobStatus `json:"status"`
+	RequestedBy string    `json:"requestedBy"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Sent        int       `json:"sent"` // invitations queued for sending so far
+
+	Claim  string `json:"-"` // the stream record working on it
+	Cursor string `json:"-"` // the sort key of the last user done
+}
+
+// JobStatus is where a background job is: queued (for a fresh invocation),
+// running, or done.
+type JobStatus string
+
+// Job statuses.
+const (
+	JobQueued  JobStatus = "queued"
+	JobRunning JobStatus = "running"
+	JobDone    JobStatus = "done"
+)

@@ -73,11 +73,13 @@ func newSigner(k *rsa.PrivateKey) *Signer {
 	return &Signer{key: k, kid: hex.EncodeToString(sum[:8]), now: time.Now}
 }
 
-// Mint returns a token for email, valid for ttl, with the local issuer and audience.
+// Mint returns a token for email, valid for ttl, with the local issuer and
+// audience: a verified email, and a sub that is the same for every token of
+// that address (as an identity provider's account id is), whatever its case.
 func (s *Signer) Mint(email string, ttl time.Duration) string {
 	now := s.now()
 	return s.MintClaims(jwt.MapClaims{
-		"sub": "local|" + email, "email": email, "email_verified": true,
+		"sub": "local|" + strings.ToLower(strings.TrimSpace(email)), "email": email, "email_verified": true,
 		"iss": LocalIssuer, "aud": LocalAudience,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(ttl).Unix(),
 	})

@@ -43,7 +43,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func mustSchool(t *testing.T, st *dynamo.Store, id string) {
 	t.Helper()
-	if err := st.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: time.Now()}, "head@"+id+".test"); err != nil {
+	if err := st.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".test", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 }

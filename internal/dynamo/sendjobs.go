@@ -1,0 +1,156 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
+)
+
+// sendJobItem is a send-all-held job. Writing it queued is what starts it:
+// the stream delivers it to the function that runs jobs.
+type sendJobItem struct {
+	PK          string    `dynamodbav:"PK"`
+	SK          string    `dynamodbav:"SK"`
+	Type        string    `dynamodbav:"type"`
+	SchoolID    string    `dynamodbav:"schoolId"`
+	JobID       string    `dynamodbav:"jobId"`
+	Status      string    `dynamodbav:"status"`
+	RequestedBy string    `dynamodbav:"requestedBy"`
+	CreatedAt   time.Time `dynamodbav:"createdAt"`
+	UpdatedAt   time.Time `dynamodbav:"updatedAt"`
+	Sent        int       `dynamodbav:"sent"`
+	Claim       string    `dynamodbav:"claim,omitempty"`
+	Cursor      string    `dynamodbav:"cursor,omitempty"`
+}
+
+func (it sendJobItem) job() roster.SendJob {
+	return roster.SendJob{SchoolID: it.SchoolID, ID: it.JobID, Status: roster.JobStatus(it.Status), RequestedBy: it.RequestedBy,
+		CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, Sent: it.Sent, Claim: it.Claim, Cursor: it.Cursor}
+}
+
+// CreateSendJob stores a queued job.
+// Errors: ECONFLICT if the id is taken; EINTERNAL.
+func (s *Store) CreateSendJob(ctx context.Context, j roster.SendJob) error {
+	tx, err := s.puts(attributevalue.MarshalMap, sendJobItem{
+		PK: schoolPK(j.SchoolID), SK: sendJobSK(j.ID), Type: typeSendJob, SchoolID: j.SchoolID, JobID: j.ID,
+		Status: string(roster.JobQueued), RequestedBy: j.RequestedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.CreatedAt,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+	if cancelled(err) {
+		return roster.Errorf(roster.ECONFLICT, "Job %s already exists.", j.ID)
+	}
+	if err != nil {
+		return roster.Internal(fmt.Errorf("create send job: %w", err))
+	}
+	return nil
+}
+
+// updateSendJob runs a conditional update of a job and returns it as it is now.
+// Errors: ECONFLICT when the condition fails; ENOTFOUND; EINTERNAL.
+func (s *Store) updateSendJob(ctx context.Context, schoolID, jobID string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (roster.SendJob, error) {
+	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name(attrPK)).And(cond)).Build()
+	if err != nil {
+		return roster.SendJob{}, roster.Internal(err)
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(schoolPK(schoolID), sendJobSK(jobID)), UpdateExpression: expr.Update(),
+		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ReturnValues: types.ReturnValueAllNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := conditionFailure(err); ok {
+		if len(ccf.Item) == 0 {
+			return roster.SendJob{}, roster.Errorf(roster.ENOTFOUND, "Job not found.")
+		}
+		return roster.SendJob{}, roster.Errorf(roster.ECONFLICT, "The job has moved on.")
+	}
+	if err != nil {
+		return roster.SendJob{}, roster.Internal(fmt.Errorf("update send job: %w", err))
+	}
+	var it sendJobItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return roster.SendJob{}, roster.Internal(err)
+	}
+	return it.job(), nil
+}
+
+// ClaimSendJob moves a queued job to running for claim (a stream record); the
+// same claim may take it again after a crash.
+// Errors: ECONFLICT when it is not queued nor held by claim; ENOTFOUND; EINTERNAL.
+func (s *Store) ClaimSendJob(ctx context.Context, schoolID, jobID, claim string, now time.Time) (roster.SendJob, error) {
+	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.JobRunning))).
+		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	cond := expression.Name(attrStatus).Equal(expression.Value(string(roster.JobQueued))).
+		Or(expression.Name(attrStatus).Equal(expression.Value(string(roster.JobRunning))).And(expression.Name(attrClaim).Equal(expression.Value(claim))))
+	return s.updateSendJob(ctx, schoolID, jobID, upd, cond)
+}
+
+// SendJobProgress records a page of held invitations queued: the cursor
+// moves on and sent grows, while claim holds the job. With next set the job
+// is handed to a fresh invocation (queued); with done, it ends.
+// Errors: ECONFLICT when claim no longer holds it; ENOTFOUND; EINTERNAL.
+func (s *Store) SendJobProgress(ctx context.Context, schoolID, jobID, claim, cursor string, sent int, status roster.JobStatus, now time.Time) (roster.SendJob, error) {
+	upd := expression.Set(expression.Name(attrCursor), expression.Value(cursor)).
+		Add(expression.Name(attrSent), expression.Value(sent)).
+		Set(expression.Name(attrStatus), expression.Value(string(status))).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	if status != roster.JobRunning {
+		upd = upd.Remove(expression.Name(attrClaim))
+	}
+	cond := expression.Name(attrStatus).Equal(expression.Value(string(roster.JobRunning))).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
+	return s.updateSendJob(ctx, schoolID, jobID, upd, cond)
+}
+
+// HeldInvitations returns up to limit members of a school whose invitation
+// is held, in email order after the email after, and the email to continue
+// after ("" at the end). A background job's read: it queries the school's
+// users with a filter.
+// Errors: EINTERNAL.
+func (s *Store) HeldInvitations(ctx context.Context, schoolID, after string, limit int) ([]roster.Member, string, error) {
+	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).And(expression.Key(attrSK).BeginsWith(userPrefix))
+	filter := expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusInvited))).
+		And(expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailHeld))))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(filter).Build()
+	if err != nil {
+		return nil, "", roster.Internal(err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true),
+		Limit: aws.Int32(int32(limit)),
+	}
+	if after != "" {
+		in.ExclusiveStartKey = key(schoolPK(schoolID), userSK(after))
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", roster.Internal(fmt.Errorf("query held invitations: %w", err))
+	}
+	var items []userItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, "", roster.Internal(err)
+	}
+	members := make([]roster.Member, len(items))
+	for i, it := range items {
+		members[i] = it.member()
+	}
+	next := ""
+	if out.LastEvaluatedKey != nil {
+		var last struct {
+			SK string `dynamodbav:"SK"`
+		}
+		_ = attributevalue.UnmarshalMap(out.LastEvaluatedKey, &last)
+		next = last.SK[len(userPrefix):]
+	}
+	return members, next, nil
+}
