@@ -7,6 +7,7 @@ package eventsource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 
@@ -122,32 +123,52 @@ type QueuedWork struct {
 	Counters  []Counter
 }
 
-// Handle runs each queued item in turn, claimed by its record's sequence
-// number. A record that does not decode is logged and skipped. After a
-// failure, that record and all after it are reported as batch item failures:
-// Lambda redelivers from the first one, keeping a school's records in order.
+// Handle runs each queued item in turn (see inOrder), claimed by its
+// record's sequence number.
 func (h *QueuedWork) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	m := startMeter(h.Counters)
-	var resp events.DynamoDBEventResponse
-	for i, rec := range ev.Records {
-		seq := rec.Change.SequenceNumber
+	resp := inOrder(ev, h.Log, func(rec events.DynamoDBEventRecord) error {
 		work, err := dynamo.QueuedWork(rec.Change.NewImage)
 		if err != nil {
-			h.Log.Error("stream record is not queued work; skipped", "sequenceNumber", seq, "err", err)
-			continue
+			return undecodable{err}
 		}
 		run := h.Confirmer.Queued
 		if work.Kind == dynamo.WorkSendJob {
 			run = h.SendJobs.Queued
 		}
-		if err := run(ctx, work.SchoolID, work.ID, seq); err != nil {
-			h.Log.Error("queued work failed; the record will be redelivered", "schoolId", work.SchoolID, "id", work.ID, "kind", work.Kind, "err", err)
-			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
-			break
+		if err := run(ctx, work.SchoolID, work.ID, rec.Change.SequenceNumber); err != nil {
+			return fmt.Errorf("%s %s of %s: %w", work.Kind, work.ID, work.SchoolID, err)
 		}
-	}
+		return nil
+	})
 	m.done(h.Log, "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
 	return resp, nil
+}
+
+// undecodable is a record that no retry can mend: it is logged and skipped.
+type undecodable struct{ err error }
+
+func (u undecodable) Error() string { return u.err.Error() }
+
+// inOrder runs each record of a batch in turn. After a failure, that record
+// and all after it are reported as batch item failures: Lambda redelivers
+// from the first one, keeping a school's (and a user's) records in order. A
+// record run cannot decode is logged and skipped, so it blocks nothing.
+func inOrder(ev events.DynamoDBEvent, log *slog.Logger, run func(events.DynamoDBEventRecord) error) events.DynamoDBEventResponse {
+	var resp events.DynamoDBEventResponse
+	for i, rec := range ev.Records {
+		err := run(rec)
+		var bad undecodable
+		switch {
+		case errors.As(err, &bad):
+			log.Error("stream record does not decode; skipped", "sequenceNumber", rec.Change.SequenceNumber, "err", bad.err)
+		case err != nil:
+			log.Error("stream record failed; it will be redelivered with those after it", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
+			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
+			return resp
+		}
+	}
+	return resp
 }
 
 // UserIndexer brings a user's entries in the users list in step with a change.
@@ -165,24 +186,17 @@ type UserChanges struct {
 	Counters []Counter
 }
 
-// Handle reindexes each changed user in order. A record that does not decode
-// is logged and skipped; after a failure, that record and all after it are
-// redelivered, so one user's changes apply in order.
+// Handle reindexes each changed user in turn (see inOrder), so one user's
+// changes apply in order.
 func (h *UserChanges) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	m := startMeter(h.Counters)
-	var resp events.DynamoDBEventResponse
-	for i, rec := range ev.Records {
+	resp := inOrder(ev, h.Log, func(rec events.DynamoDBEventRecord) error {
 		before, after, err := dynamo.ChangedUser(rec.Change.OldImage, rec.Change.NewImage)
 		if err != nil {
-			h.Log.Error("stream record is not a user; skipped", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
-			continue
+			return undecodable{err}
 		}
-		if err := h.Indexer.Reindex(ctx, before, after); err != nil {
-			h.Log.Error("reindex failed; the record will be redelivered", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
-			resp.BatchItemFailures = failuresFrom(ev.Records[i:])
-			break
-		}
-	}
+		return h.Indexer.Reindex(ctx, before, after)
+	})
 	m.done(h.Log, "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
 	return resp, nil
 }

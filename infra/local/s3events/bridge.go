@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schoolroster/rosterimport/internal/backoff"
+
 	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 )
 
@@ -144,7 +146,7 @@ func (b *Bridge) lambdaEvent(rec gatewayRecord, name string) []byte {
 
 func (b *Bridge) deliver(fn string, payload []byte) {
 	for attempt := 0; attempt < 3; attempt++ {
-		if attempt > 0 && !sleep(b.ctx, b.retryDelay*time.Duration(attempt)) {
+		if attempt > 0 && backoff.Sleep(b.ctx, b.retryDelay*time.Duration(attempt)) != nil {
 			return
 		}
 		res, err := b.invoke(b.ctx, fn, payload)
@@ -165,17 +167,5 @@ func (b *Bridge) deliver(fn string, payload []byte) {
 	if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 		_, _ = f.Write(append(payload, '\n'))
 		f.Close()
-	}
-}
-
-// sleep waits d or until ctx ends; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
