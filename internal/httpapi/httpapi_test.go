@@ -20,6 +20,8 @@ func (f schoolGetterFunc) GetSchool(ctx context.Context, c app.Caller, id string
 	return f(ctx, c, id)
 }
 
+func (f schoolGetterFunc) Relationships(context.Context, app.Caller, string) error { return nil }
+
 func request(route string, path map[string]string, email string) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{RouteKey: route, PathParameters: path}
 	ev.RequestContext.RequestID = "req-1"
@@ -53,7 +55,7 @@ func TestRouterMapsErrorsToStatuses(t *testing.T) {
 		{"internal hides details", "GET /schools/{schoolId}", roster.Internal(secret), 500, "internal", "An internal error has occurred."},
 		{"plain error is internal", "GET /schools/{schoolId}", secret, 500, "internal", "An internal error has occurred."},
 		{"too many requests", "GET /schools/{schoolId}", roster.Errorf(roster.ETOOMANYREQUESTS, "Slow down."), 429, "too_many_requests", "Slow down."},
-		{"route without handler", "GET /schools/{schoolId}/relationships", nil, 501, "not_implemented", "This operation is not available yet."},
+		{"route without handler", "GET /schools/{schoolId}/users/export.csv", nil, 501, "not_implemented", "This operation is not available yet."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

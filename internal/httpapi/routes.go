@@ -40,6 +40,7 @@ type InviteeService interface {
 // SchoolGetter is the school use case the users API serves.
 type SchoolGetter interface {
 	GetSchool(ctx context.Context, caller app.Caller, schoolID string) (app.SchoolView, error)
+	Relationships(ctx context.Context, caller app.Caller, schoolID string) error
 }
 
 var (
@@ -75,6 +76,11 @@ func UsersAPI(rt *Router, s UsersAPIServices) {
 		}
 		return respond(s.Invitees.Accept(ctx, r.Caller, req.Token))
 	})
+	relationships := func(ctx context.Context, r *Request) (Response, error) {
+		return Response{}, s.Schools.Relationships(ctx, r.Caller, r.Path["schoolId"])
+	}
+	rt.Handle("GET /schools/{schoolId}/relationships", relationships)
+	rt.Handle("DELETE /schools/{schoolId}/relationships/{student}/{parent}", relationships)
 	usersRoutes(rt, s.Users, s.SendJobs)
 	groupsRoutes(rt, s.Groups)
 }
