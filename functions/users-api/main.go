@@ -21,6 +21,8 @@ type config struct {
 	lambdaenv.Table
 	Sealer  roster.Sealer    `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
 	Cursors app.CursorSigner `env:"TOKEN_SECRET,required,notEmpty"` // signs the users list's cursors
+	// How often one person's invitation may be sent again.
+	ResendInterval time.Duration `env:"RESEND_INTERVAL" envDefault:"1m"`
 }
 
 func main() {
@@ -31,7 +33,7 @@ func main() {
 	rt := httpapi.NewRouter(env.Log)
 	httpapi.UsersAPI(rt, httpapi.UsersAPIServices{
 		Schools:  &app.Schools{Store: store},
-		Users:    &app.Users{Store: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now},
+		Users:    &app.Users{Store: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now, ResendInterval: cfg.ResendInterval},
 		Groups:   &app.Groups{Store: store, Now: time.Now, NewID: newID},
 		Invitees: &app.Invitees{Store: store, Now: time.Now},
 		SendJobs: &app.SendJobs{Store: store, Now: time.Now, NewID: newID},

@@ -14,9 +14,6 @@ func (u *Users) Invitations(ctx context.Context, caller Caller, schoolID, cursor
 	return u.List(ctx, caller, schoolID, ListUsersRequest{Status: string(roster.StatusInvited), Cursor: cursor, Limit: limit})
 }
 
-// resendInterval is how often one person's invitation may be sent again.
-const resendInterval = time.Minute
-
 // Resend sends a pending invitation again (or for the first time, when it
 // was held) with a new token; the old token stops working.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; ENOTFOUND; ECONFLICT when the user has
@@ -32,8 +29,12 @@ func (u *Users) Resend(ctx context.Context, caller Caller, schoolID, email strin
 			return MemberChange{}, roster.Errorf(roster.ECONFLICT, "%s has no pending invitation.", before.Email)
 		}
 		now := u.Now().UTC()
-		if before.MailQueuedAt != nil && now.Sub(*before.MailQueuedAt) < resendInterval {
-			return MemberChange{}, roster.Errorf(roster.ETOOMANYREQUESTS, "An invitation was sent to %s less than a minute ago. Try again in a minute.", before.Email)
+		interval := u.ResendInterval
+		if interval <= 0 {
+			interval = time.Minute
+		}
+		if before.MailQueuedAt != nil && now.Sub(*before.MailQueuedAt) < interval {
+			return MemberChange{}, roster.Errorf(roster.ETOOMANYREQUESTS, "An invitation was sent to %s moments ago. Try again in a minute.", before.Email)
 		}
 		after := before
 		queueMail(u.Sealer, &after, now)

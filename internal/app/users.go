@@ -53,10 +53,11 @@ type UserStore interface {
 // Users serves the day-to-day management of a school's users and their
 // invitations.
 type Users struct {
-	Store   UserStore
-	Sealer  *roster.Sealer // seals new invitation tokens for the mailer
-	Cursors *CursorSigner
-	Now     func() time.Time
+	Store          UserStore
+	Sealer         *roster.Sealer // seals new invitation tokens for the mailer
+	Cursors        *CursorSigner
+	Now            func() time.Time
+	ResendInterval time.Duration // how often one person's invitation may be sent; default a minute
 }
 
 // GroupRef names a group a user belongs to.
