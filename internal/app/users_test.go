@@ -402,8 +402,8 @@ func TestListUsersRequest(t *testing.T) {
 		t.Errorf("next page: %v after %q", err, f.query.After)
 	}
 	for name, req := range map[string]ListUsersRequest{
-		"the cursor of another query": {Query: "zo", Cursor: l.NextCursor},
-		"a tampered cursor":           {Query: "Zoë", Group: "PARENTS", Status: "invited", Cursor: "x" + l.NextCursor},
+		"the cursor of another query":             {Query: "zo", Cursor: l.NextCursor},
+		"a tampered cursor":                       {Query: "Zoë", Group: "PARENTS", Status: "invited", Cursor: "x" + l.NextCursor},
 		"limit 0 is the default, 101 is too many": {Limit: 101},
 		"an unknown status":                       {Status: "pending"},
 		"an unknown group":                        {Group: "Teachers"},
