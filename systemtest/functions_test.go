@@ -104,6 +104,29 @@ func TestFunctionsWithSampleEvents(t *testing.T) {
 		}
 	})
 
+	run("indexer-user-changed.json", func(t *testing.T) {
+		// Zoë is in the users list (the stream indexed her); lose her index
+		// entries, and the sample event of her creation puts them back.
+		tok := stack.Token("admin@demo.school")
+		hasZoe := func(l userList) bool { return strings.Contains(strings.Join(emails(l), ","), "zoe.brown@demo.school") }
+		waitList(t, tok, "/schools/demo/users?q=zo", hasZoe)
+		zoe, err := store().GetMember(ctx, "demo", "zoe.brown@demo.school")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store().Reindex(ctx, &zoe, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitList(t, tok, "/schools/demo/users?q=zo", func(l userList) bool { return !hasZoe(l) })
+		var resp events.DynamoDBEventResponse
+		if err := json.Unmarshal(invoke(t, "IndexerFunction", "indexer-user-changed.json"), &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("indexer response %+v %v", resp, err)
+		}
+		if l := waitList(t, tok, "/schools/demo/users?q=zo", func(userList) bool { return true }); !hasZoe(l) {
+			t.Errorf("after the sample event the list is %v", emails(l))
+		}
+	})
+
 	files, _ := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
 	var untested []string
 	for _, f := range files {
