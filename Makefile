@@ -64,7 +64,7 @@ test: deps
 
 ## bench: the benchmarks
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m ./...
 
 ## deploy: build with SAM and deploy with the default profile of samconfig.toml
 deploy:

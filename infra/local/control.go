@@ -3,12 +3,12 @@ package local
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local/deadletter"
 
 	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 )
@@ -66,20 +66,7 @@ func (s *Stack) Functions() []string { return s.Template.FunctionIDs() }
 
 // DeadLetters returns what was dead-lettered for a function, oldest first.
 func (s *Stack) DeadLetters(function string) ([]json.RawMessage, error) {
-	b, err := os.ReadFile(filepath.Join(s.opts.StateDir, "dlq", function+".jsonl"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []json.RawMessage
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if line != "" {
-			out = append(out, json.RawMessage(line))
-		}
-	}
-	return out, nil
+	return deadletter.Read(s.opts.StateDir, function)
 }
 
 // Root is the repository root the stack runs from.

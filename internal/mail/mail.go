@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"unicode"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
@@ -87,15 +88,11 @@ func plainText(s string, max int) string {
 	return b.String()
 }
 
-// ErrThrottled marks a call SES refused for the rate or quota: nothing was
-// sent and all of it may be tried again later.
-var ErrThrottled = errors.New("SES throttled the request")
-
 // SendBulk sends up to MaxBulk invitations in one call and returns one
 // outcome per invitation, in order. Calls counts the calls made, for the
 // function's metrics.
-// Errors: ErrThrottled (wrapped) or another error when the call as a whole
-// failed: nothing was sent, try again later.
+// Errors: when the call as a whole failed (throttled, a quota, sending
+// paused, unreachable): nothing was sent, try again later.
 func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutcome, error) {
 	s.Calls.Add(1)
 	if len(invs) == 0 {
@@ -112,13 +109,13 @@ func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutc
 		}
 		entries[i] = types.BulkEmailEntry{
 			Destination:             &types.Destination{ToAddresses: []string{inv.To}},
-			ReplacementEmailContent: &types.ReplacementEmailContent{ReplacementTemplate: &types.ReplacementTemplate{ReplacementTemplateData: ptr(string(data))}},
+			ReplacementEmailContent: &types.ReplacementEmailContent{ReplacementTemplate: &types.ReplacementTemplate{ReplacementTemplateData: aws.String(string(data))}},
 		}
 	}
 	defaults, _ := json.Marshal(TemplateData(app.Email{}))
 	out, err := s.ses.SendBulkEmail(ctx, &sesv2.SendBulkEmailInput{
 		FromEmailAddress: &s.from,
-		DefaultContent:   &types.BulkEmailContent{Template: &types.Template{TemplateName: &s.template, TemplateData: ptr(string(defaults))}},
+		DefaultContent:   &types.BulkEmailContent{Template: &types.Template{TemplateName: &s.template, TemplateData: aws.String(string(defaults))}},
 		BulkEmailEntries: entries,
 	})
 	if err != nil {
@@ -126,7 +123,7 @@ func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutc
 		var limit *types.LimitExceededException
 		var paused *types.SendingPausedException
 		if errors.As(err, &tooMany) || errors.As(err, &limit) || errors.As(err, &paused) {
-			return nil, fmt.Errorf("%w: %v", ErrThrottled, err)
+			return nil, fmt.Errorf("SES throttled the request: %w", err)
 		}
 		return nil, fmt.Errorf("send bulk email: %w", err)
 	}
@@ -137,13 +134,13 @@ func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutc
 	for i, r := range out.BulkEmailEntryResults {
 		switch r.Status {
 		case types.BulkEmailStatusSuccess:
-			outcomes[i] = app.SendOutcome{MessageID: deref(r.MessageId)}
+			outcomes[i] = app.SendOutcome{MessageID: aws.ToString(r.MessageId)}
 		case types.BulkEmailStatusMessageRejected, types.BulkEmailStatusInvalidParameter:
-			outcomes[i] = app.SendOutcome{Permanent: true, Err: fmt.Errorf("%s: %s", r.Status, deref(r.Error))}
+			outcomes[i] = app.SendOutcome{Permanent: true, Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
 		default:
 			// Throttling, quotas, paused sending, configuration and transient
 			// failures: none is the recipient's fault, so try again.
-			outcomes[i] = app.SendOutcome{Err: fmt.Errorf("%s: %s", r.Status, deref(r.Error))}
+			outcomes[i] = app.SendOutcome{Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
 		}
 	}
 	return outcomes, nil
@@ -160,14 +157,4 @@ func (s *Sender) MaxSendRate(ctx context.Context) (float64, error) {
 		return 1, nil
 	}
 	return out.SendQuota.MaxSendRate, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

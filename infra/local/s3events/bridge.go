@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/schoolroster/rosterimport/infra/local/deadletter"
 
 	"github.com/schoolroster/rosterimport/internal/backoff"
 
@@ -159,13 +159,7 @@ func (b *Bridge) deliver(fn string, payload []byte) {
 		b.log.Warn("async invocation failed", "function", fn, "attempt", attempt+1, "errorType", res.ErrorType())
 	}
 	b.log.Error("async event dropped after 3 attempts", "function", fn)
-	if b.stateDir == "" {
-		return
-	}
-	path := filepath.Join(b.stateDir, "dlq", fn+".jsonl")
-	_ = os.MkdirAll(filepath.Dir(path), 0o755)
-	if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-		_, _ = f.Write(append(payload, '\n'))
-		f.Close()
+	if err := deadletter.Append(b.stateDir, fn, payload); err != nil {
+		b.log.Error("dead letter not kept", "function", fn, "err", err)
 	}
 }

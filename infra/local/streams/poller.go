@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/schoolroster/rosterimport/infra/local/deadletter"
+
 	"github.com/schoolroster/rosterimport/internal/backoff"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -326,18 +328,10 @@ func (p *Poller) deadLetter(shard string, batch []map[string]any, res lambdart.I
 		"records":     batch,
 	}
 	p.log.Error("stream records sent to the dead-letter destination", "function", p.m.function, "records", len(batch))
-	if p.stateDir == "" {
-		return
-	}
 	b, _ := json.Marshal(entry)
-	path := filepath.Join(p.stateDir, "dlq", p.m.function+".jsonl")
-	_ = os.MkdirAll(filepath.Dir(path), 0o755)
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
+	if err := deadletter.Append(p.stateDir, p.m.function, b); err != nil {
+		p.log.Error("dead letter not kept", "function", p.m.function, "err", err)
 	}
-	defer f.Close()
-	_, _ = f.Write(append(b, '\n'))
 }
 
 // sleep waits d or until ctx ends; it reports whether ctx is still live.
