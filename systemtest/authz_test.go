@@ -53,8 +53,8 @@ func authzMatrix() map[string]matrixRow {
 		"POST /schools/{schoolId}/invitations/send":                   {perID("POST", s+"/invitations/send", `{"emails":["held-%s@authz.test"]}`), 200, 0},
 		"POST /schools/{schoolId}/invitations/{email}/resend":         {perID("POST", s+"/invitations/resend-%s@authz.test/resend", ""), 200, 0},
 		"DELETE /schools/{schoolId}/invitations/{email}":              {perID("DELETE", s+"/invitations/cancel-%s@authz.test", ""), 200, 0},
-		"GET /schools/{schoolId}/relationships":                       {get(s + "/relationships?student=t-owner@authz.test"), 501, 0},
-		"DELETE /schools/{schoolId}/relationships/{student}/{parent}": {get2("DELETE", s+"/relationships/a@authz.test/b@authz.test"), 501, 0},
+		"GET /schools/{schoolId}/relationships":                       {get(s + "/relationships?student=t-owner@authz.test"), 200, 0},
+		"DELETE /schools/{schoolId}/relationships/{student}/{parent}": {get2("DELETE", s+"/relationships/a@authz.test/b@authz.test"), 404, 0},
 		"POST /invitations/accept":                                    {post("/invitations/accept", `{"token":"not-a-real-token"}`), 404, 404},
 		"GET /me":                                                     {get("/me"), 200, 200},
 	}

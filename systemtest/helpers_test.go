@@ -19,7 +19,9 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-func store() *dynamo.Store { return dynamo.NewStore(stack.DynamoDB, stack.Tables["RosterTable"]) }
+func store() *dynamo.Store {
+	return dynamo.NewStore(stack.DynamoDB, stack.Tables["RosterTable"]).UsersIndex(stack.Tables["UsersIndexTable"])
+}
 
 // apiJSON calls the API and decodes a JSON answer into out (unless nil).
 func apiJSON(t testing.TB, method, path, token string, body any, out any) int {
@@ -58,8 +60,14 @@ type uploadView struct {
 // an administrator's browser would.
 func uploadFile(t testing.TB, token, school, name string, file []byte) string {
 	t.Helper()
+	return uploadKind(t, token, school, "users", name, file)
+}
+
+// uploadKind is uploadFile for an import of kind.
+func uploadKind(t testing.TB, token, school, kind, name string, file []byte) string {
+	t.Helper()
 	var v uploadView
-	if st := apiJSON(t, "POST", "/schools/"+school+"/imports", token, map[string]any{"kind": "users", "fileName": name, "size": len(file)}, &v); st != 201 {
+	if st := apiJSON(t, "POST", "/schools/"+school+"/imports", token, map[string]any{"kind": kind, "fileName": name, "size": len(file)}, &v); st != 201 {
 		t.Fatalf("create import: %d %+v", st, v)
 	}
 	if v.Upload == nil || v.Upload.Method != "PUT" || v.Status != roster.ImportAwaitingUpload {

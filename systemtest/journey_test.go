@@ -80,10 +80,10 @@ func TestUsersImportJourney(t *testing.T) {
 	}
 	results := download(t, tok, "journey", id, "results")
 	for _, line := range []string{
-		"2,ada@journey.test,Ada,Lovelace,Staff,created,Invitation created and queued for sending",
-		"9,bob@journey.test,Bob,<b>Bold</b>,Students,created,Invitation created and queued for sending",
-		"8,head@journey.test,Head,Teacher,Staff,skipped,Already a member",
-		"6,ada@journey.test,Ada,Again,,invalid,Duplicate email (same as row 2)",
+		"2,ada@journey.test,Ada,Lovelace,Staff,,created,Invitation created and queued for sending",
+		"9,bob@journey.test,Bob,<b>Bold</b>,Students,,created,Invitation created and queued for sending",
+		"8,head@journey.test,Head,Teacher,Staff,,skipped,Already a member",
+		"6,ada@journey.test,Ada,Again,,,invalid,Duplicate email (same as row 2)",
 	} {
 		if !strings.Contains(results, line+"\r\n") {
 			t.Errorf("results file lacks %q:\n%s", line, results)

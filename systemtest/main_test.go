@@ -20,7 +20,7 @@ import (
 var stack *local.Stack
 
 // resendInterval is the users API's resend limit in these tests.
-const resendInterval = 2 * time.Second
+const resendInterval = 5 * time.Second
 
 // A second school, so tests can show that nothing crosses between schools.
 const (
@@ -38,7 +38,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("SYSTEMTEST_KEEP_STATE") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "state kept in", dir)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// The mailer reaches SES through a proxy that tests can make throttle.

@@ -227,7 +227,7 @@ func parseCreate(args []string, getenv func(string) string) (createOptions, erro
 	switch {
 	case o.ID == "":
 		bad("--id is required: the school's id, e.g. --id hill")
-	case !validID(o.ID):
+	case !roster.ValidID(o.ID):
 		bad("--id %q: use 1 to 64 letters, digits, - and _", o.ID)
 	}
 
@@ -282,20 +282,6 @@ func parseCreate(args []string, getenv func(string) string) (createOptions, erro
 		return createOptions{}, &usageError{problems}
 	}
 	return o, nil
-}
-
-// validID is the rule of ids in the service (internal/app): 1 to 64
-// letters, digits, - and _.
-func validID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // validSecretARN reports whether s looks like the ARN of a Secrets Manager

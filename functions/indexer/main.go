@@ -15,12 +15,14 @@ import (
 
 type config struct {
 	lambdaenv.Table
+	lambdaenv.UsersIndex
 }
 
 func main() {
 	var cfg config
 	env := lambdaenv.MustLoad(context.Background(), &cfg)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
-	h := &eventsource.UserChanges{Indexer: dynamo.NewStore(db, cfg.TableName), Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
+	store := dynamo.NewStore(db, cfg.TableName).UsersIndex(cfg.UsersIndexTable)
+	h := &eventsource.UserChanges{Indexer: store, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
 	lambda.Start(h.Handle)
 }

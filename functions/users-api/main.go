@@ -19,6 +19,7 @@ import (
 
 type config struct {
 	lambdaenv.Table
+	lambdaenv.UsersIndex
 	Sealer  roster.Sealer    `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
 	Cursors app.CursorSigner `env:"TOKEN_SECRET,required,notEmpty"` // signs the users list's cursors
 	// How often one person's invitation may be sent again.
@@ -28,12 +29,13 @@ type config struct {
 func main() {
 	var cfg config
 	env := lambdaenv.MustLoad(context.Background(), &cfg)
-	store := dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName)
+	store := dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName).UsersIndex(cfg.UsersIndexTable)
 	newID := func() string { return roster.NewID(time.Now(), rand.Reader) }
 	rt := httpapi.NewRouter(env.Log)
 	httpapi.UsersAPI(rt, httpapi.UsersAPIServices{
-		Schools:  &app.Schools{Store: store},
-		Users:    &app.Users{Store: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now, ResendInterval: cfg.ResendInterval},
+		Schools: &app.Schools{Store: store},
+		Users: &app.Users{Store: store, Links: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now,
+			ResendInterval: cfg.ResendInterval},
 		Groups:   &app.Groups{Store: store, Now: time.Now, NewID: newID},
 		Invitees: &app.Invitees{Store: store, Now: time.Now},
 		SendJobs: &app.SendJobs{Store: store, Now: time.Now, NewID: newID},

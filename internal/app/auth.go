@@ -27,6 +27,10 @@ func (c Caller) email() (string, error) {
 	if !c.EmailVerified {
 		return "", roster.Errorf(roster.EUNAUTHORIZED, "Your email address must be verified before you can use this service. Verify it with your sign-in provider, then sign in again.")
 	}
+	if c.Sub == "" {
+		// Logins are bound by sub: a token without one cannot be checked.
+		return "", roster.Errorf(roster.EUNAUTHORIZED, "The sign-in token has no subject (sub). Sign in again.")
+	}
 	return email, nil
 }
 
@@ -70,7 +74,7 @@ func authorizeAdmin(ctx context.Context, members MemberGetter, caller Caller, sc
 // checkLogin refuses a login other than the one bound to m, and binds one
 // to a membership that has none.
 func checkLogin(ctx context.Context, members MemberGetter, m *roster.Member, sub string) error {
-	if sub == "" || m.Sub == sub {
+	if m.Sub == sub {
 		return nil
 	}
 	if m.Sub != "" {
@@ -96,5 +100,5 @@ func checkLogin(ctx context.Context, members MemberGetter, m *roster.Member, sub
 
 var (
 	errForbidden  = roster.Errorf(roster.EFORBIDDEN, "You must be an owner or manager of this school.")
-	errOtherLogin = roster.Errorf(roster.EFORBIDDEN, "This sign-in is not the account that joined this school: the account may have been re-created. Ask an administrator of the school to invite you again.")
+	errOtherLogin = roster.Errorf(roster.EFORBIDDEN, "This sign-in is not the account that joined this school: the account may have been re-created. Ask an administrator of the school to remove you and invite you again.")
 )

@@ -30,6 +30,10 @@ type ConfirmStore interface {
 	ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error)
 	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
 	ListGroups(ctx context.Context, schoolID string) ([]roster.Group, error)
+	// Relationships returns the links among pairs, read consistently when asked.
+	Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
+	// SaveRelationship returns ECONFLICT when the pair changed since was was read.
+	SaveRelationship(ctx context.Context, was *roster.Relationship, r roster.Relationship) error
 }
 
 // Confirmer applies confirmed imports.
@@ -158,7 +162,7 @@ func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp rost
 
 // add takes the next row of the rows file; a full chunk is imported.
 func (r *confirmRun) add(ctx context.Context, row roster.PreviewRow) error {
-	if row.Status != roster.RowValid {
+	if !imported(r.imp.Kind, row.Status) {
 		return nil
 	}
 	if r.part = append(r.part, row); len(r.part) == r.c.ChunkSize {
@@ -254,6 +258,13 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(cont
 // returns what happened to each row.
 func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) (roster.ChunkOutcome, error) {
 	out := roster.ChunkOutcome{Rows: len(rows), Groups: map[string]int{}, Failures: map[int]string{}}
+	var links map[roster.Pair]roster.Relationship
+	if r.imp.Kind == roster.KindRelationships {
+		var err error
+		if links, err = r.c.Store.Relationships(ctx, r.imp.SchoolID, pairsOf(rows), true); err != nil {
+			return out, err
+		}
+	}
 	var mu sync.Mutex
 	var firstErr error
 	sem := make(chan struct{}, r.c.Concurrency)
@@ -263,7 +274,14 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			groupID, res, err := r.importRow(ctx, row)
+			var groupID string
+			var res rowResult
+			var err error
+			if r.imp.Kind == roster.KindRelationships {
+				res, err = r.importLink(ctx, row, links)
+			} else {
+				groupID, res, err = r.importRow(ctx, row)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -276,11 +294,17 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 				}
 			case res == rowCreated:
 				out.Created++
-				out.Groups[groupID]++
+				if groupID != "" { // users join a group; links do not
+					out.Groups[groupID]++
+				}
 			case res == rowMember:
 				out.SkippedMember++
 			case res == rowInvited:
 				out.SkippedInvited++
+			case res == rowUpdated:
+				out.Updated++
+			case res == rowUnchanged:
+				out.Unchanged++
 			}
 		}()
 	}
@@ -294,6 +318,8 @@ const (
 	rowCreated rowResult = iota
 	rowMember
 	rowInvited
+	rowUpdated   // a relationship given a new type
+	rowUnchanged // a relationship that was there already
 )
 
 // importRow invites one person and says into which group. A user this
@@ -309,7 +335,7 @@ func (r *confirmRun) importRow(ctx context.Context, row roster.PreviewRow) (stri
 	}
 	token, hash := roster.NewInvitationToken()
 	inv := roster.Invitation{
-		SchoolID: imp.SchoolID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName, Groups: []string{groupID},
+		SchoolID: imp.SchoolID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName, Groups: []string{groupID}, UserID: row.UserID,
 		InvitedBy: imp.ConfirmedBy, InvitedByImport: imp.ID, TokenHash: hash, MailStatus: roster.MailHeld,
 		InvitedAt: c.Now().UTC(),
 	}

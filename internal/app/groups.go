@@ -54,12 +54,12 @@ type GroupRequest struct {
 // groupName cleans a group name and checks it.
 // Errors: EINVALID when empty or longer than roster.MaxGroupName.
 func groupName(s string) (string, error) {
-	name, _ := csvimport.CleanName("Name", s)
+	name, problem := csvimport.CleanName("Name", s)
 	switch {
+	case problem != "" || utf8.RuneCountInString(name) > roster.MaxGroupName:
+		return "", roster.Errorf(roster.EINVALID, "A group name is at most %d characters.", roster.MaxGroupName)
 	case name == "":
 		return "", roster.Errorf(roster.EINVALID, "A group needs a name.")
-	case utf8.RuneCountInString(name) > roster.MaxGroupName:
-		return "", roster.Errorf(roster.EINVALID, "A group name is at most %d characters.", roster.MaxGroupName)
 	}
 	return name, nil
 }

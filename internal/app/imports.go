@@ -51,22 +51,10 @@ var artifactFiles = map[roster.Artifact]string{
 // ParseUploadKey returns the school and import of an upload's object key.
 func ParseUploadKey(key string) (schoolID, importID string, ok bool) {
 	parts := strings.Split(key, "/")
-	if len(parts) != 3 || parts[0] != "uploads" || !validID(parts[1]) || !validID(parts[2]) {
+	if len(parts) != 3 || parts[0] != "uploads" || !roster.ValidID(parts[1]) || !roster.ValidID(parts[2]) {
 		return "", "", false
 	}
 	return parts[1], parts[2], true
-}
-
-func validID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 // MaxPasteBytes is the most CSV text the API takes in a request body.
@@ -111,20 +99,19 @@ type UploadInstructions struct {
 // Start creates an import: it returns a presigned upload for a file, or
 // stores pasted text at once (the preview follows either way).
 // Errors: EUNAUTHORIZED, EFORBIDDEN; EINVALID for a missing or bad field;
-// ETOOLARGE over the size limits; ENOTIMPLEMENTED for relationships; EINTERNAL.
+// ETOOLARGE over the size limits; EINTERNAL.
 func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, req StartImport) (ImportView, error) {
 	admin, err := authorizeAdmin(ctx, im.Store, caller, schoolID)
 	if err != nil {
 		return ImportView{}, err
 	}
-	switch roster.ImportKind(req.Kind) {
-	case roster.KindUsers:
-	case roster.KindRelationships:
-		return ImportView{}, roster.Errorf(roster.ENOTIMPLEMENTED, "Relationships imports are not available yet.")
+	kind := roster.ImportKind(req.Kind)
+	switch kind {
+	case roster.KindUsers, roster.KindRelationships:
 	case "":
-		return ImportView{}, roster.Errorf(roster.EINVALID, `kind is required: "users".`)
+		return ImportView{}, roster.Errorf(roster.EINVALID, `kind is required: "users" or "relationships".`)
 	default:
-		return ImportView{}, roster.Errorf(roster.EINVALID, `Unknown kind %q: use "users".`, roster.Clip(req.Kind, 40))
+		return ImportView{}, roster.Errorf(roster.EINVALID, `Unknown kind %q: use "users" or "relationships".`, roster.Clip(req.Kind, 40))
 	}
 	name := cleanFileName(req.FileName)
 	var body []byte
@@ -153,7 +140,7 @@ func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, re
 	}
 	now := im.Now().UTC()
 	imp := roster.Import{
-		SchoolID: schoolID, ID: im.NewID(), Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
+		SchoolID: schoolID, ID: im.NewID(), Kind: kind, Status: roster.ImportAwaitingUpload,
 		FileName: name, DeclaredSize: req.Size, UploadedBy: admin.Email, CreatedAt: now, UpdatedAt: now,
 	}
 	key := uploadKey(schoolID, imp.ID)

@@ -97,10 +97,10 @@ func TestImportsStart(t *testing.T) {
 		{"upload", owner, StartImport{Kind: "users", FileName: `C:\exports\users.csv`, Size: 120}, "", "", "users.csv", "", true},
 		{"paste", owner, StartImport{Kind: "users", CSV: csv("email\nzoe@hill.test\n")}, "", "", "pasted.csv", "email\nzoe@hill.test\n", false},
 		{"no sign-in", Caller{}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EUNAUTHORIZED, "Sign in to continue.", "", "", false},
-		{"not an admin", Caller{Email: "eve@hill.test", EmailVerified: true}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
-		{"no kind", owner, StartImport{FileName: "u.csv", Size: 1}, roster.EINVALID, `kind is required: "users".`, "", "", false},
-		{"unknown kind", owner, StartImport{Kind: "teachers", FileName: "u.csv", Size: 1}, roster.EINVALID, `Unknown kind "teachers": use "users".`, "", "", false},
-		{"relationships not yet", owner, StartImport{Kind: "relationships", FileName: "r.csv", Size: 1}, roster.ENOTIMPLEMENTED, "", "", "", false},
+		{"not an admin", Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
+		{"no kind", owner, StartImport{FileName: "u.csv", Size: 1}, roster.EINVALID, `kind is required: "users" or "relationships".`, "", "", false},
+		{"unknown kind", owner, StartImport{Kind: "teachers", FileName: "u.csv", Size: 1}, roster.EINVALID, `Unknown kind "teachers": use "users" or "relationships".`, "", "", false},
+		{"relationships", owner, StartImport{Kind: "relationships", FileName: "links.csv", Size: 120}, "", "", "links.csv", "", true},
 		{"both paste and size", owner, StartImport{Kind: "users", CSV: csv("email\n"), Size: 5}, roster.EINVALID, "Send either csv text or a file size, not both.", "", "", false},
 		{"blank paste", owner, StartImport{Kind: "users", CSV: csv(" \n ")}, roster.EINVALID, "The pasted text is empty.", "", "", false},
 		{"paste too big", owner, StartImport{Kind: "users", CSV: csv(strings.Repeat("a", MaxPasteBytes+1))}, roster.ETOOLARGE, "Pasted text is limited to 1 MB. Upload the file instead.", "", "", false},
@@ -214,7 +214,7 @@ func TestImportsConfirm(t *testing.T) {
 		})
 	}
 	t.Run("not an admin", func(t *testing.T) {
-		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true}, "s1", "IMP1", true)
+		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, "s1", "IMP1", true)
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }
@@ -345,7 +345,7 @@ func TestImportsTemplate(t *testing.T) {
 		}
 	})
 	t.Run("not an admin", func(t *testing.T) {
-		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true}, "s1", "users.csv")
+		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, "s1", "users.csv")
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }

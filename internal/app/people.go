@@ -16,6 +16,7 @@ type InviteRequest struct {
 	LastName  string   `json:"lastName"`
 	Role      string   `json:"role"`
 	Groups    []string `json:"groups"`
+	UserID    string   `json:"userId"` // the school's own id of the person, unique in the school
 	Send      *bool    `json:"send"`
 }
 
@@ -40,6 +41,10 @@ func (u *Users) Invite(ctx context.Context, caller Caller, schoolID string, req 
 		return UserView{}, err
 	}
 	role, err := roster.ParseRole(req.Role)
+	if err != nil {
+		return UserView{}, err
+	}
+	userID, err := cleanUserID(req.UserID)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -76,10 +81,13 @@ func (u *Users) Invite(ctx context.Context, caller Caller, schoolID string, req 
 		}
 		now := u.Now().UTC()
 		inv := roster.Invitation{SchoolID: schoolID, Email: email, FirstName: first, LastName: last, Role: role,
-			Groups: groupIDs, InvitedBy: admin.Email, MailStatus: roster.MailHeld, InvitedAt: now}
+			Groups: groupIDs, UserID: userID, InvitedBy: admin.Email, MailStatus: roster.MailHeld, InvitedAt: now}
 		after := inv.Member()
 		if prior != nil {
 			after.SendCount = prior.SendCount
+			if after.UserID == "" {
+				after.UserID = prior.UserID
+			}
 			if after.FirstName == "" {
 				after.FirstName = prior.FirstName
 			}
@@ -113,6 +121,16 @@ func queueMail(sealer *roster.Sealer, m *roster.Member, now time.Time) {
 	m.SendCount++
 }
 
+// cleanUserID cleans a user id typed by an administrator.
+// Errors: EINVALID when it is longer than 100 characters.
+func cleanUserID(s string) (string, error) {
+	id, _ := csvimport.CleanName("User id", s)
+	if len([]rune(id)) > 100 {
+		return "", roster.Errorf(roster.EINVALID, "User id is longer than 100 characters.")
+	}
+	return id, nil
+}
+
 func cleanNames(first, last string) (string, string, error) {
 	f, problem := csvimport.CleanName("First name", first)
 	if problem != "" {
@@ -132,10 +150,11 @@ type UpdateRequest struct {
 	LastName  *string   `json:"lastName"`
 	Role      *string   `json:"role"`
 	Groups    *[]string `json:"groups"`
+	UserID    *string   `json:"userId"` // "" takes the id away
 }
 
-// Update changes a user's names, role or groups, recording who did it and
-// when. Nobody changes their own role; only an owner grants, changes or
+// Update changes a user's names, role, groups or id, recording who did it
+// and when. Nobody changes their own role; only an owner grants, changes or
 // takes away the owner role.
 // Errors: EUNAUTHORIZED, EFORBIDDEN (with the rule broken); ENOTFOUND;
 // EINVALID for bad names, role or groups; ECONFLICT for a removed user;
@@ -155,7 +174,7 @@ func (u *Users) Update(ctx context.Context, caller Caller, schoolID, email strin
 			return MemberChange{}, roster.Errorf(roster.ECONFLICT, "%s has been removed. Invite them again to give them access.", before.Email)
 		}
 		after := before
-		ownerOnly := before.Role == roster.RoleOwner
+		ownerOnly := false // names, groups and ids of anyone, owners included, are a manager's to change
 		if req.FirstName != nil || req.LastName != nil {
 			first, last := before.FirstName, before.LastName
 			if req.FirstName != nil {
@@ -177,10 +196,15 @@ func (u *Users) Update(ctx context.Context, caller Caller, schoolID, email strin
 				return MemberChange{}, err
 			}
 			after.Role = role
-			ownerOnly = ownerOnly || role == roster.RoleOwner
+			ownerOnly = role != before.Role && (role == roster.RoleOwner || before.Role == roster.RoleOwner)
 		}
 		if req.Groups != nil {
 			if after.Groups, err = book.ids(*req.Groups); err != nil {
+				return MemberChange{}, err
+			}
+		}
+		if req.UserID != nil {
+			if after.UserID, err = cleanUserID(*req.UserID); err != nil {
 				return MemberChange{}, err
 			}
 		}

@@ -21,7 +21,7 @@ type PreviewStore interface {
 	ClaimValidation(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error)
 	SavePreview(ctx context.Context, schoolID, importID, claim string, p roster.PreviewResult, now time.Time) (roster.Import, error)
 	FailImport(ctx context.Context, schoolID, importID, claim, reason string, from []roster.ImportStatus, now time.Time) (roster.Import, error)
-	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	DirectoryStore
 }
 
 // ArtifactWriter streams one file to object storage: Close stores it,
@@ -103,7 +103,7 @@ func (r *previewRun) validate(ctx context.Context, size int64) error {
 	errW := r.p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
 	errFile := csvimport.NewErrorFile(errW)
 	sum, err := csvimport.Validate(ctx, body, csvimport.Options{
-		Kind: csvimport.KindUsers, Groups: names, Directory: memberDirectory{store: r.p.Store, schoolID: schoolID},
+		Kind: r.imp.Kind, Groups: names, Directory: memberDirectory{store: r.p.Store, schoolID: schoolID},
 		Limits: r.p.Limits, SizeHint: size,
 	}, csvimport.Sinks(errFile, &rowsFile{enc: json.NewEncoder(rowsW)}))
 	if err == nil {
@@ -162,10 +162,13 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 
 // rowRecord is a row as the preview judged it, with its normalised values:
 // one line of an import's rows file (JSON), and a row of the preview table.
-// Confirm imports the rows whose status is valid.
+// Confirm imports the rows whose status is valid (and, for relationships,
+// updated or unchanged).
 func rowRecord(r *csvimport.RowResult) roster.PreviewRow {
 	return roster.PreviewRow{Row: r.Row, Status: r.Status, Error: r.Error, Reason: r.Reason,
-		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group}
+		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group, UserID: r.UserID,
+		StudentEmail: r.StudentEmail, StudentID: r.StudentID, ParentEmail: r.ParentEmail, ParentID: r.ParentID,
+		RelationshipType: r.RelationshipType}
 }
 
 // rowsFile writes every row result as a JSON line.
@@ -176,10 +179,17 @@ func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(rowRe
 
 // memberDirectory answers the engine's lookups from the store.
 type memberDirectory struct {
-	store interface {
-		MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
-	}
+	store    DirectoryStore
 	schoolID string
+}
+
+// DirectoryStore is what the preview's look-ups need from storage.
+type DirectoryStore interface {
+	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	// UserIDs returns the email of the user who carries each id.
+	UserIDs(ctx context.Context, schoolID string, ids []string) (map[string]string, error)
+	// Relationships returns the links that exist among pairs.
+	Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
 }
 
 var _ csvimport.Directory = memberDirectory{}
@@ -196,6 +206,18 @@ func (d memberDirectory) Members(ctx context.Context, emails []string) (map[stri
 	return out, nil
 }
 
-func (d memberDirectory) Relationships(context.Context, []csvimport.Pair) (map[csvimport.Pair]string, error) {
-	return nil, roster.Errorf(roster.ENOTIMPLEMENTED, "Relationships imports are not available yet.")
+func (d memberDirectory) UserIDs(ctx context.Context, ids []string) (map[string]string, error) {
+	return d.store.UserIDs(ctx, d.schoolID, ids)
+}
+
+func (d memberDirectory) Relationships(ctx context.Context, pairs []roster.Pair) (map[roster.Pair]string, error) {
+	links, err := d.store.Relationships(ctx, d.schoolID, pairs, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[roster.Pair]string, len(links))
+	for p, l := range links {
+		out[p] = l.Type
+	}
+	return out, nil
 }

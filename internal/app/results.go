@@ -43,9 +43,13 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 	w := c.Files.Create(ctx, key, "text/csv; charset=utf-8")
 	rw := &resultsWriter{store: c.Store, imp: imp, csv: csv.NewWriter(w)}
 	rw.csv.UseCRLF = true
+	header := []string{"row", "email", "first_name", "last_name", "group", "user_id", "outcome", "detail"}
+	if imp.Kind == roster.KindRelationships {
+		header = []string{"row", "student_email", "student_id", "parent_email", "parent_id", "relationship_type", "outcome", "detail"}
+	}
 	_, err := io.WriteString(w, "\uFEFF")
 	if err == nil {
-		err = rw.csv.Write([]string{"row", "email", "first_name", "last_name", "group", "outcome", "detail"})
+		err = rw.csv.Write(header)
 	}
 	if err == nil {
 		err = c.eachRow(ctx, imp, rw.add)
@@ -65,10 +69,11 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 }
 
 // resultsWriter writes the results file a batch of rows at a time, reading
-// the batch's users in one look-up.
+// the batch's users (or pairs) in one look-up.
 type resultsWriter struct {
 	store interface {
 		MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+		Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
 	}
 	imp   roster.Import
 	csv   *csv.Writer
@@ -85,6 +90,42 @@ func (rw *resultsWriter) add(ctx context.Context, r roster.PreviewRow) error {
 }
 
 func (rw *resultsWriter) flush(ctx context.Context) error {
+	records, err := rw.records(ctx)
+	if err != nil {
+		return err
+	}
+	for _, rec := range records {
+		for i := range rec {
+			rec[i] = csvimport.SafeCell(rec[i])
+		}
+		if err := rw.csv.Write(rec); err != nil {
+			return err
+		}
+	}
+	rw.batch = rw.batch[:0]
+	return nil
+}
+
+// records are the batch's lines of the results file.
+func (rw *resultsWriter) records(ctx context.Context) ([][]string, error) {
+	var out [][]string
+	if rw.imp.Kind == roster.KindRelationships {
+		var rows []roster.PreviewRow
+		for _, r := range rw.batch {
+			if imported(rw.imp.Kind, r.Status) {
+				rows = append(rows, r)
+			}
+		}
+		links, err := rw.store.Relationships(ctx, rw.imp.SchoolID, pairsOf(rows), true)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rw.batch {
+			outcome, detail := linkOutcome(rw.imp, r, links)
+			out = append(out, []string{strconv.Itoa(r.Row), r.StudentEmail, r.StudentID, r.ParentEmail, r.ParentID, r.RelationshipType, outcome, detail})
+		}
+		return out, nil
+	}
 	var emails []string
 	for _, r := range rw.batch {
 		if r.Status == roster.RowValid {
@@ -95,21 +136,35 @@ func (rw *resultsWriter) flush(ctx context.Context) error {
 	if len(emails) > 0 {
 		var err error
 		if states, err = rw.store.MemberStates(ctx, rw.imp.SchoolID, emails); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, r := range rw.batch {
 		outcome, detail := rowOutcome(rw.imp, r, states)
-		rec := []string{strconv.Itoa(r.Row), r.Email, r.FirstName, r.LastName, r.Group, outcome, detail}
-		for i := range rec {
-			rec[i] = csvimport.SafeCell(rec[i])
-		}
-		if err := rw.csv.Write(rec); err != nil {
-			return err
-		}
+		out = append(out, []string{strconv.Itoa(r.Row), r.Email, r.FirstName, r.LastName, r.Group, r.UserID, outcome, detail})
 	}
-	rw.batch = rw.batch[:0]
-	return nil
+	return out, nil
+}
+
+// linkOutcome is what became of a relationships row, from the pair as it
+// is now: what this import did to it, or that it was there already.
+func linkOutcome(imp roster.Import, r roster.PreviewRow, links map[roster.Pair]roster.Relationship) (outcome, detail string) {
+	if r.Status == roster.RowInvalid {
+		return "invalid", r.Error
+	}
+	link, ok := links[roster.Pair{Student: r.StudentEmail, Parent: r.ParentEmail}]
+	switch {
+	case ok && link.LastImport == imp.ID && link.LastOutcome == roster.LinkUpdated:
+		return string(roster.LinkUpdated), r.Reason
+	case ok && link.LastImport == imp.ID:
+		return string(link.LastOutcome), ""
+	case ok && link.Type == r.RelationshipType:
+		return string(roster.LinkUnchanged), "Already linked with this type"
+	}
+	if reason, ok := imp.Failures[r.Row]; ok {
+		return "failed", reason
+	}
+	return "failed", "The relationship could not be saved."
 }
 
 func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster.MemberState) (outcome, detail string) {

@@ -44,13 +44,3 @@ func (s *Schools) GetSchool(ctx context.Context, caller Caller, schoolID string)
 	}
 	return SchoolView{School: school, Groups: groups}, nil
 }
-
-// Relationships answers the relationship routes until relationships are
-// built: the caller's role is checked first, as on every school route.
-// Errors: EUNAUTHORIZED, EFORBIDDEN; ENOTIMPLEMENTED for an administrator.
-func (s *Schools) Relationships(ctx context.Context, caller Caller, schoolID string) error {
-	if _, err := authorizeAdmin(ctx, s.Store, caller, schoolID); err != nil {
-		return err
-	}
-	return roster.Errorf(roster.ENOTIMPLEMENTED, "Relationships are not available yet.")
-}

@@ -65,6 +65,7 @@ func TestGetSchoolChecksTheCallersRoleFirst(t *testing.T) {
 		{"owner of another school", "ann@hill.test", false, "sub-ann", "s2", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
 		{"no email claim", "", false, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
 		{"email not verified", "ann@hill.test", true, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
+		{"a token without a sub", "ann@hill.test", false, "", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
 		{"another login for the same email", "ann@hill.test", false, "sub-recreated", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
 		{"first sign-in binds the login", "ann@hill.test", false, "sub-first", "s1", memberWithLogin(roster.RoleOwner, roster.StatusActive, ""), "", "ann@hill.test sub-first"},
 		{"store fault", "ann@hill.test", false, "sub-ann", "s1", func(string, string) (roster.Member, error) {

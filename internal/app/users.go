@@ -54,6 +54,7 @@ type UserStore interface {
 // invitations.
 type Users struct {
 	Store          UserStore
+	Links          LinkStore
 	Sealer         *roster.Sealer // seals new invitation tokens for the mailer
 	Cursors        *CursorSigner
 	Now            func() time.Time
@@ -85,6 +86,9 @@ type UserView struct {
 	UpdatedBy  string            `json:"updatedBy,omitempty"`
 	RemovedAt  *time.Time        `json:"removedAt,omitempty"`
 	RemovedBy  string            `json:"removedBy,omitempty"`
+	UserID     string            `json:"userId,omitempty"`
+	// A user's own page lists their links: their parents, or their students.
+	Relationships []LinkView `json:"relationships,omitempty"`
 }
 
 // groupBook resolves group ids and names of one school.
@@ -149,7 +153,7 @@ func (b groupBook) view(m roster.Member) UserView {
 		Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: m.Role, Groups: groups, Status: m.Status,
 		MailStatus: m.MailStatus, SendCount: m.SendCount, MailSentAt: m.MailSentAt, MailError: m.MailError,
 		InvitedAt: m.InvitedAt, InvitedBy: m.InvitedBy, JoinedAt: m.JoinedAt, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy,
-		RemovedAt: m.RemovedAt, RemovedBy: m.RemovedBy,
+		RemovedAt: m.RemovedAt, RemovedBy: m.RemovedBy, UserID: m.UserID,
 	}
 }
 
@@ -172,15 +176,18 @@ type UserList struct {
 // List returns a page of the school's users sorted by last name, then first
 // name: those whose words start with each word of the search (names and
 // email, without regard to case or accents), in the group and with the
-// status asked for (invited and active when none is). Limit is 1-100,
-// default 50.
+// status asked for (invited and active when none is). A search that is
+// exactly a user's id finds that user. Limit is 1-100, default 50.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; EINVALID for a bad limit, status, group
 // or cursor (one not made for this school and query); EINTERNAL.
 func (u *Users) List(ctx context.Context, caller Caller, schoolID string, req ListUsersRequest) (UserList, error) {
 	if _, err := authorizeAdmin(ctx, u.Store, caller, schoolID); err != nil {
 		return UserList{}, err
 	}
-	page, book, err := u.page(ctx, schoolID, req)
+	if found, ok, err := u.byID(ctx, schoolID, req); ok || err != nil {
+		return found, err
+	}
+	page, book, q, err := u.page(ctx, schoolID, req)
 	if err != nil {
 		return UserList{}, err
 	}
@@ -189,56 +196,78 @@ func (u *Users) List(ctx context.Context, caller Caller, schoolID string, req Li
 		out.Users = append(out.Users, book.view(m))
 	}
 	if page.Next != "" {
-		out.NextCursor = u.Cursors.Sign(listScope(schoolID, req), page.Next)
+		out.NextCursor = u.Cursors.Sign(listScope(q), page.Next)
 	}
 	return out, nil
 }
 
+// byID answers a search that is exactly a user's id (with no other filter)
+// with that user.
+func (u *Users) byID(ctx context.Context, schoolID string, req ListUsersRequest) (UserList, bool, error) {
+	id := strings.TrimSpace(req.Query)
+	if id == "" || strings.ContainsAny(id, " @") || req.Group != "" || req.Status != "" || req.Cursor != "" || u.Links == nil {
+		return UserList{}, false, nil
+	}
+	owners, err := u.Links.UserIDs(ctx, schoolID, []string{id})
+	if err != nil || owners[id] == "" {
+		return UserList{}, false, err
+	}
+	m, err := u.Store.GetMember(ctx, schoolID, owners[id])
+	if roster.ErrorCode(err) == roster.ENOTFOUND {
+		return UserList{}, false, nil
+	}
+	if err != nil {
+		return UserList{}, false, err
+	}
+	v, err := u.view(ctx, m)
+	return UserList{Users: []UserView{v}}, err == nil, err
+}
+
 // page reads a page of the users list for an authorised request.
-func (u *Users) page(ctx context.Context, schoolID string, req ListUsersRequest) (UserPage, groupBook, error) {
+func (u *Users) page(ctx context.Context, schoolID string, req ListUsersRequest) (UserPage, groupBook, UserQuery, error) {
 	if req.Limit == 0 {
 		req.Limit = 50
 	}
 	if req.Limit < 1 || req.Limit > 100 {
-		return UserPage{}, groupBook{}, roster.Errorf(roster.EINVALID, "limit must be between 1 and 100.")
+		return UserPage{}, groupBook{}, UserQuery{}, roster.Errorf(roster.EINVALID, "limit must be between 1 and 100.")
 	}
 	q := UserQuery{SchoolID: schoolID, Search: roster.ParseSearch(req.Query), Limit: req.Limit}
 	if len([]rune(req.Query)) > 100 {
-		return UserPage{}, groupBook{}, roster.Errorf(roster.EINVALID, "The search is limited to 100 characters.")
+		return UserPage{}, groupBook{}, UserQuery{}, roster.Errorf(roster.EINVALID, "The search is limited to 100 characters.")
 	}
 	switch st := roster.UserStatus(req.Status); st {
 	case "", roster.StatusInvited, roster.StatusActive, roster.StatusRemoved:
 		q.Status = st
 	default:
-		return UserPage{}, groupBook{}, roster.Errorf(roster.EINVALID, `Unknown status %q: use "invited", "active" or "removed".`, roster.Clip(req.Status, 20))
+		return UserPage{}, groupBook{}, UserQuery{}, roster.Errorf(roster.EINVALID, `Unknown status %q: use "invited", "active" or "removed".`, roster.Clip(req.Status, 20))
 	}
 	groups, err := u.Store.ListGroups(ctx, schoolID)
 	if err != nil {
-		return UserPage{}, groupBook{}, err
+		return UserPage{}, groupBook{}, UserQuery{}, err
 	}
 	book := newGroupBook(groups)
 	if req.Group != "" {
 		g, err := book.find(req.Group)
 		if err != nil {
-			return UserPage{}, groupBook{}, err
+			return UserPage{}, groupBook{}, UserQuery{}, err
 		}
 		q.GroupID = g.ID
 	}
 	if req.Cursor != "" {
-		if q.After, err = u.Cursors.Open(listScope(schoolID, req), req.Cursor); err != nil {
-			return UserPage{}, groupBook{}, err
+		if q.After, err = u.Cursors.Open(listScope(q), req.Cursor); err != nil {
+			return UserPage{}, groupBook{}, UserQuery{}, err
 		}
 	}
 	page, err := u.Store.ListUsers(ctx, q)
-	return page, book, err
+	return page, book, q, err
 }
 
-// listScope names one list (school and filters) for its cursors.
-func listScope(schoolID string, req ListUsersRequest) string {
-	return fmt.Sprintf("users\x00%s\x00%s\x00%s\x00%s", schoolID, strings.Join(roster.ParseSearch(req.Query), " "), req.Group, req.Status)
+// listScope names one list (school and filters, as resolved) for its cursors.
+func listScope(q UserQuery) string {
+	return fmt.Sprintf("users\x00%s\x00%s\x00%s\x00%s", q.SchoolID, strings.Join(q.Search, " "), q.GroupID, q.Status)
 }
 
-// Get returns one user of the school.
+// Get returns one user of the school, with their links.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; ENOTFOUND; EINTERNAL.
 func (u *Users) Get(ctx context.Context, caller Caller, schoolID, email string) (UserView, error) {
 	if _, err := authorizeAdmin(ctx, u.Store, caller, schoolID); err != nil {
@@ -248,7 +277,12 @@ func (u *Users) Get(ctx context.Context, caller Caller, schoolID, email string) 
 	if err != nil {
 		return UserView{}, err
 	}
-	return u.view(ctx, m)
+	v, err := u.view(ctx, m)
+	if err != nil {
+		return UserView{}, err
+	}
+	v.Relationships, err = u.memberLinks(ctx, m)
+	return v, err
 }
 
 func (u *Users) view(ctx context.Context, m roster.Member) (UserView, error) {

@@ -167,7 +167,7 @@ func TestInvite(t *testing.T) {
 		{"an unknown group", asManager, InviteRequest{Email: "zoe@hill.test", Groups: []string{"Teachers"}}, roster.EINVALID, "Unknown group: Teachers", nil, false},
 		{"an unknown role", asManager, InviteRequest{Email: "zoe@hill.test", Role: "admin"}, roster.EINVALID, "", nil, false},
 		{"a name too long", asManager, InviteRequest{Email: "zoe@hill.test", FirstName: strings.Repeat("x", 1001)}, roster.EINVALID, "First name is longer than 1,000 characters.", nil, false},
-		{"not an administrator", caller("kid@hill.test", ""), InviteRequest{Email: "zoe@hill.test"}, roster.EFORBIDDEN, "", nil, false},
+		{"not an administrator", caller("kid@hill.test", "sub-kid"), InviteRequest{Email: "zoe@hill.test"}, roster.EFORBIDDEN, "", nil, false},
 		{"an unverified email", Caller{Email: "owner@hill.test", Sub: "sub-owner"}, InviteRequest{Email: "zoe@hill.test"}, roster.EUNAUTHORIZED, "", nil, false},
 	}
 	for _, tt := range tests {
@@ -219,6 +219,13 @@ func TestUpdateAndRemoveRules(t *testing.T) {
 			return u.Update(context.Background(), asOwner, "s1", "owner2@hill.test", UpdateRequest{Role: s("")})
 		}, "", "", func(t *testing.T, f *fakeUsers) {
 			if !f.saved[0].OwnerOnly || f.saved[0].By != "owner@hill.test" {
+				t.Errorf("change = %+v", f.saved[0])
+			}
+		}},
+		{"a manager changes an owner's names and groups", asManager, func(u *Users) (UserView, error) {
+			return u.Update(context.Background(), asManager, "s1", "owner@hill.test", UpdateRequest{FirstName: s("Olga"), Groups: groups("staff")})
+		}, "", "", func(t *testing.T, f *fakeUsers) {
+			if f.members["owner@hill.test"].FirstName != "Olga" || f.saved[0].OwnerOnly {
 				t.Errorf("change = %+v", f.saved[0])
 			}
 		}},
@@ -377,11 +384,11 @@ func TestAccept(t *testing.T) {
 
 func TestMe(t *testing.T) {
 	iv := &Invitees{Store: everyone(), Now: func() time.Time { return t0 }}
-	me, err := iv.Me(context.Background(), caller("kid@hill.test", ""))
+	me, err := iv.Me(context.Background(), caller("kid@hill.test", "sub-kid"))
 	if err != nil || me.Email != "kid@hill.test" || len(me.Schools) != 1 || me.Schools[0].SchoolName != "Hill School" || me.Schools[0].Status != roster.StatusActive {
 		t.Errorf("Me = %+v, %v", me, err)
 	}
-	if me, _ = iv.Me(context.Background(), caller("gone@hill.test", "")); len(me.Schools) != 0 {
+	if me, _ = iv.Me(context.Background(), caller("gone@hill.test", "sub-gone")); len(me.Schools) != 0 {
 		t.Errorf("a removed member's schools = %+v", me.Schools)
 	}
 	_, err = iv.Me(context.Background(), Caller{Email: "kid@hill.test"})

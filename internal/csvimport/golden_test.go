@@ -54,9 +54,13 @@ func render(kind Kind, path string, dir Directory) string {
 	for _, r := range rows.rows {
 		fmt.Fprintf(&b, "row %d %s", r.Row, r.Status)
 		if kind == KindUsers {
-			fmt.Fprintf(&b, " [%s | %s | %s | %s]", r.Email, r.FirstName, r.LastName, r.Group)
+			fmt.Fprintf(&b, " [%s | %s | %s | %s", r.Email, r.FirstName, r.LastName, r.Group)
+			if r.UserID != "" {
+				fmt.Fprintf(&b, " | id %s", r.UserID)
+			}
+			b.WriteString("]")
 		} else {
-			fmt.Fprintf(&b, " [%s | %s | %s]", r.StudentEmail, r.ParentEmail, r.RelationshipType)
+			fmt.Fprintf(&b, " [%s | %s | %s]", party(r.StudentEmail, r.StudentID), party(r.ParentEmail, r.ParentID), r.RelationshipType)
 		}
 		if r.Error != "" {
 			fmt.Fprintf(&b, " error: %s", r.Error)
@@ -118,28 +122,37 @@ func TestSharedSamples(t *testing.T) {
 	tests := []struct {
 		file string
 		kind Kind
+		dir  Directory // the school before the file
 		// What each yields, in short.
 		want []string
 	}{
-		{"sds-v2.1-users.csv", KindUsers, []string{
-			// email is filled on some rows only; givenName/familyName are the names.
-			"columns: email=email, first_name=givenName, last_name=familyName",
-			"total 8, valid 2, invalid 6, skipped 0",
-			"warning: Ignored columns: activeDirectoryMatchId, password, phone, sms, sourcedId, username",
-			`warning: Column "username" holds email addresses on rows whose email is empty. If those are the addresses to invite, put them in the "email" column.`,
-			"row 2 invalid [ | Jack | Craig | ] error: Email is required",
-			"row 3 valid [jean.craig@outlook.com | Jean | Craig | Students]",
+		{"sds-v2.1-users.csv", KindUsers, nil, []string{
+			// email is filled on some rows only (username holds the address
+			// on the others); givenName/familyName are the names; sourcedId
+			// is the school's id of each person.
+			"columns: email=email, first_name=givenName, last_name=familyName, user_id=sourcedId, username=username",
+			"total 8, valid 8, invalid 0, skipped 0",
+			"warning: Ignored columns: activeDirectoryMatchId, password, phone, sms",
+			`warning: 6 row(s) had no email: the address in the "username" column was used.`,
+			"row 2 valid [jcraig@classrmtest31.org | Jack | Craig | Students | id 114001]",
+			"row 3 valid [jean.craig@outlook.com | Jean | Craig | Students | id 114002]",
 		}},
-		{"sds-v2.1-relationships.csv", KindRelationships, []string{
-			`file error (missing_column): The file has no student_email and parent_email columns. Columns found: "userSourcedId", "relationshipUserSourcedId", "relationshipRole".`,
+		{"sds-v2.1-relationships.csv", KindRelationships, sdsUsersImported(), []string{
+			// Read after the users sample was imported: people by their ids.
+			"columns: parent_id=relationshipUserSourcedId, relationship_type=relationshipRole, student_id=userSourcedId",
+			"total 3, valid 3, invalid 0",
+			`warning: Relationship type "relative" was read as other (1 row(s)).`,
+			"row 2 valid [jcraig@classrmtest31.org | jean.craig@outlook.com | guardian]",
+			"row 3 valid [fhutch@classrmtest31.org | jean.craig@outlook.com | other]",
+			"row 4 valid [asmithee@classrmtest31.org | bobsmithee@outlook.com | guardian]",
 		}},
-		{"sds-uk-teacher.csv", KindUsers, []string{
+		{"sds-uk-teacher.csv", KindUsers, nil, []string{
 			`file error (missing_column): The file has no email column. Columns found: "ID", "School Dfe Number", "First Name", "Last Name", "Username", "Password", "State ID", "Teacher Number", "Status", "Middle Name", "Secondary Email", "Title", "Qualification".`,
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := render(tt.kind, filepath.Join("testdata", "samples", tt.file), nil)
+			got := render(tt.kind, filepath.Join("testdata", "samples", tt.file), tt.dir)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("preview lacks %q:\n%s", w, got)
@@ -148,4 +161,18 @@ func TestSharedSamples(t *testing.T) {
 			checkGolden(t, "sample-"+tt.file, got)
 		})
 	}
+}
+
+// sdsUsersImported is the school after the SDS users sample was imported:
+// each of its people invited, with their sourcedId.
+func sdsUsersImported() *fakeDirectory {
+	d := &fakeDirectory{members: map[string]roster.UserStatus{}, userIDs: map[string]string{}}
+	for id, email := range map[string]string{
+		"114001": "jcraig@classrmtest31.org", "114002": "jean.craig@outlook.com", "114003": "fhutch@classrmtest31.org",
+		"114004": "asmithee@classrmtest31.org", "114005": "bobsmithee@outlook.com", "114006": "jjonzer@classrmtest31.org",
+		"114007": "kfein@classrmtest31.org", "114008": "smiller@classrmtest31.org",
+	} {
+		d.members[email], d.userIDs[id] = roster.StatusInvited, email
+	}
+	return d
 }

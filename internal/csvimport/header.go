@@ -24,8 +24,12 @@ const (
 	fieldFirstName    = "first_name"
 	fieldLastName     = "last_name"
 	fieldGroup        = "group"
+	fieldUserID       = "user_id"
+	fieldUsername     = "username"
 	fieldStudentEmail = "student_email"
+	fieldStudentID    = "student_id"
 	fieldParentEmail  = "parent_email"
+	fieldParentID     = "parent_id"
 	fieldRelationType = "relationship_type"
 )
 
@@ -41,6 +45,14 @@ var synonyms = map[Kind]map[string]string{
 		"lastname": fieldLastName, "surname": fieldLastName, "familyname": fieldLastName, "last": fieldLastName,
 		"lname": fieldLastName, "legalsurname": fieldLastName,
 		"group": fieldGroup, "usergroup": fieldGroup, "groupname": fieldGroup, "role": fieldGroup, "usertype": fieldGroup,
+		// The school's own id of the person: SIS/MIS ids, the UK's Unique
+		// Pupil Number, OneRoster's and School Data Sync's sourcedId.
+		"userid": fieldUserID, "id": fieldUserID, "studentid": fieldUserID, "pupilid": fieldUserID, "staffid": fieldUserID,
+		"upn": fieldUserID, "sisid": fieldUserID, "misid": fieldUserID, "externalid": fieldUserID, "sourcedid": fieldUserID,
+		"personid": fieldUserID, "employeeid": fieldUserID,
+		// Sign-in names, which some exports fill where the email is blank.
+		"username": fieldUsername, "login": fieldUsername, "loginname": fieldUsername, "userprincipalname": fieldUsername,
+		"signinname": fieldUsername, "logonname": fieldUsername,
 	},
 	KindRelationships: {
 		"studentemail": fieldStudentEmail, "pupilemail": fieldStudentEmail, "childemail": fieldStudentEmail,
@@ -48,16 +60,22 @@ var synonyms = map[Kind]map[string]string{
 		"parentemail": fieldParentEmail, "guardianemail": fieldParentEmail, "contactemail": fieldParentEmail,
 		"careremail": fieldParentEmail, "parentemailaddress": fieldParentEmail,
 		"guardianemailaddress": fieldParentEmail, "contactemailaddress": fieldParentEmail,
-		"relationshiptype": fieldRelationType, "relationship": fieldRelationType, "relation": fieldRelationType,
+		"studentid": fieldStudentID, "pupilid": fieldStudentID, "childid": fieldStudentID, "learnerid": fieldStudentID,
+		"studentupn": fieldStudentID, "pupilupn": fieldStudentID, "studentsourcedid": fieldStudentID,
+		"usersourcedid": fieldStudentID, // School Data Sync: the student a row is about
+		"parentid":      fieldParentID, "guardianid": fieldParentID, "contactid": fieldParentID, "carerid": fieldParentID,
+		"parentsourcedid":           fieldParentID,
+		"relationshipusersourcedid": fieldParentID, // School Data Sync: the person related to the student
+		"relationshiptype":          fieldRelationType, "relationship": fieldRelationType, "relation": fieldRelationType,
 		"relationshiprole": fieldRelationType, "type": fieldRelationType,
 	},
 }
 
 // required lists each kind's required fields with the column name the
-// template uses.
-var required = map[Kind][]string{
-	KindUsers:         {fieldEmail},
-	KindRelationships: {fieldStudentEmail, fieldParentEmail},
+// template uses; a field with alternatives is met by any of them.
+var required = map[Kind][][]string{
+	KindUsers:         {{fieldEmail}},
+	KindRelationships: {{fieldStudentEmail, fieldStudentID}, {fieldParentEmail, fieldParentID}},
 }
 
 // normalizeHeader folds a header cell for matching: case, spaces, hyphens,
@@ -104,9 +122,16 @@ func mapHeader(kind Kind, header []string) (columns, error) {
 		c.order = append(c.order, i)
 	}
 	var missing []string
-	for _, f := range required[kind] {
-		if _, ok := c.index[f]; !ok {
-			missing = append(missing, f)
+	for _, alternatives := range required[kind] {
+		met := false
+		for _, f := range alternatives {
+			_, ok := c.index[f]
+			met = met || ok
+		}
+		if !met && len(alternatives) == 2 && kind == KindRelationships {
+			missing = append(missing, alternatives[0]+" or "+alternatives[1])
+		} else if !met {
+			missing = append(missing, alternatives[0])
 		}
 	}
 	if len(missing) > 0 {

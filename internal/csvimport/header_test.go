@@ -36,8 +36,14 @@ func TestMapHeader(t *testing.T) {
 			wantFields: map[string]int{fieldStudentEmail: 0, fieldParentEmail: 1, fieldRelationType: 2}},
 		{name: "relationship more synonyms", kind: KindRelationships, header: []string{"Student Email", "Contact Email", "Relationship Type"},
 			wantFields: map[string]int{fieldStudentEmail: 0, fieldParentEmail: 1, fieldRelationType: 2}},
-		{name: "relationships by id", kind: KindRelationships, header: []string{"userSourcedId", "relationshipUserSourcedId", "relationshipRole"},
-			wantReason: ReasonMissingColumn, wantInMsg: "no student_email and parent_email columns"},
+		{name: "relationships by id (School Data Sync)", kind: KindRelationships, header: []string{"userSourcedId", "relationshipUserSourcedId", "relationshipRole"},
+			wantFields: map[string]int{fieldStudentID: 0, fieldParentID: 1, fieldRelationType: 2}},
+		{name: "relationships with neither", kind: KindRelationships, header: []string{"Student", "Parent"},
+			wantReason: ReasonMissingColumn, wantInMsg: "no student_email or student_id and parent_email or parent_id columns"},
+		{name: "users with ids and usernames", kind: KindUsers, header: []string{"sourcedId", "username", "email", "UPN"},
+			wantReason: ReasonDuplicateColumn, wantInMsg: `Columns "sourcedId" and "UPN" both hold user_id`},
+		{name: "users: a username is no email column", kind: KindUsers, header: []string{"username", "first name"},
+			wantReason: ReasonMissingColumn, wantInMsg: "no email column"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

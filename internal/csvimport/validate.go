@@ -37,9 +37,12 @@ type RowResult struct {
 	FirstName string `json:"firstName,omitempty"`
 	LastName  string `json:"lastName,omitempty"`
 	Group     string `json:"group,omitempty"`
-	// Relationships.
+	UserID    string `json:"userId,omitempty"`
+	// Relationships: each party's email (given, or found from the id given).
 	StudentEmail     string `json:"studentEmail,omitempty"`
+	StudentID        string `json:"studentId,omitempty"`
 	ParentEmail      string `json:"parentEmail,omitempty"`
+	ParentID         string `json:"parentId,omitempty"`
 	RelationshipType string `json:"relationshipType,omitempty"`
 	// Cells are the row as it was in the file, for the error file.
 	Cells []string `json:"-"`
@@ -48,10 +51,8 @@ type RowResult struct {
 	dupKey   string // what must be unique in the file, once the earlier checks pass
 }
 
-// Pair is a student-parent link, by normalised emails.
-type Pair struct {
-	Student, Parent string
-}
+// Pair is a student-parent link, by normalised emails: the domain's pair.
+type Pair = roster.Pair
 
 // Directory answers what the school already holds. The preview Lambda backs
 // it with batched DynamoDB reads; calls carry at most Options.BatchSize keys.
@@ -61,6 +62,9 @@ type Directory interface {
 	Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error)
 	// Relationships returns the type of each pair that is already linked.
 	Relationships(ctx context.Context, pairs []Pair) (map[Pair]string, error)
+	// UserIDs returns the email of the user who carries each id; ids no user
+	// carries are absent from the map.
+	UserIDs(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // Sink receives the header and then every row result, in file order. A
@@ -120,6 +124,14 @@ const (
 	msgParentNotFound   = "Parent not found in organisation"
 	msgSamePerson       = "Student and parent cannot be the same person"
 	msgInvalidRelType   = "Invalid relationship type"
+	msgStudentMissing   = "Student: email or id is required"
+	msgParentMissing    = "Parent: email or id is required"
+	msgStudentMismatch  = "Student email and student id are different people"
+	msgParentMismatch   = "Parent email and parent id are different people"
+	keyDuplicateUserID  = "Duplicate user id"
+	keyUserIDTaken      = "User id already in use"
+	keyUserIDTooLong    = "User id too long"
+	maxUserID           = 100
 	keyDuplicateEmail   = "Duplicate email"
 	keyDuplicatePair    = "Duplicate of an earlier row"
 	keyExtraCells       = "More values than columns"
@@ -133,16 +145,23 @@ const (
 // Users rows are checked in this order, and get the first error that
 // applies: more non-empty cells than the header has columns; a cell over the
 // length limit; "Email is required"; "Email contains spaces"; "Invalid email
-// format"; "Duplicate email (same as row N)"; "Unknown group: X". A row that
-// passes is "skipped" when the person is already a member or already invited
-// (a removed person is invited again), else "valid".
+// format"; "Duplicate email (same as row N)"; "Unknown group: X"; "User id is
+// longer than 100 characters"; "Duplicate user id (same as row N)"; "User id
+// X already belongs to Y". An empty email is taken from a username column
+// that holds a valid address (the preview says how many). A row that passes
+// is "skipped" when the person is already a member or already invited (a
+// removed person is invited again), else "valid".
 //
-// Relationships rows: more cells than columns; a cell too long; "Student
-// email: email is required"; "Parent email: email is required"; "Student and
-// parent cannot be the same person"; "Invalid relationship type"; "Duplicate
-// of row N"; "Student not found in organisation"; "Parent not found in
-// organisation". A row that passes is "updated" when the pair exists with
-// another type, "unchanged" when with the same type, else "valid".
+// Relationships rows: each party by email or id. More cells than columns; a
+// cell too long; "Student email: email is required" (or, when the file has
+// an id column, "Student: email or id is required"); the same for the
+// parent; "Student and parent cannot be the same person"; "Invalid
+// relationship type" (words other systems use are mapped, and the preview
+// says so); "Duplicate of row N"; "Student email and student id are
+// different people" (likewise the parent); "Student not found in
+// organisation"; "Parent not found in organisation". A row that passes is
+// "updated" when the pair exists with another type, "unchanged" when with
+// the same type, else "valid".
 //
 // Errors: a *FileError when the file cannot be read at all (then the rows
 // already sent to sink must be discarded); errors of the Directory or the

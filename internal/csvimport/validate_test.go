@@ -15,9 +15,22 @@ import (
 type fakeDirectory struct {
 	members       map[string]roster.UserStatus
 	relationships map[Pair]string
-	memberCalls   []int // keys asked per call
+	userIDs       map[string]string // id -> email
+	memberCalls   []int             // keys asked per call
 	pairCalls     []int
+	idCalls       []int
 	err           error
+}
+
+func (f *fakeDirectory) UserIDs(_ context.Context, ids []string) (map[string]string, error) {
+	f.idCalls = append(f.idCalls, len(ids))
+	out := map[string]string{}
+	for _, id := range ids {
+		if e, ok := f.userIDs[id]; ok {
+			out[id] = e
+		}
+	}
+	return out, f.err
 }
 
 func (f *fakeDirectory) Members(_ context.Context, emails []string) (map[string]roster.UserStatus, error) {
@@ -163,7 +176,7 @@ func TestValidateRelationships(t *testing.T) {
 		",mum@hill.test,\n" + // 3
 		"kid@hill.test,,\n" + // 4
 		"kid@hill.test,KID@hill.test,\n" + // 5 same person
-		"kid@hill.test,dad@hill.test,uncle\n" + // 6 invalid type
+		"kid@hill.test,dad@hill.test,neighbour\n" + // 6 invalid type
 		"kid@hill.test,mum@hill.test,father\n" + // 7 duplicate of 2
 		"ghost@hill.test,mum@hill.test,\n" + // 8 student not found
 		"kid@hill.test,ghost@hill.test,\n" + // 9 parent not found
@@ -175,7 +188,7 @@ func TestValidateRelationships(t *testing.T) {
 			"kid@hill.test": roster.StatusInvited, "kid2@hill.test": roster.StatusActive, "mum@hill.test": roster.StatusActive,
 			"dad@hill.test": roster.StatusActive, "gran@hill.test": roster.StatusInvited, "gone@hill.test": roster.StatusRemoved,
 		},
-		relationships: map[Pair]string{{"kid@hill.test", "gran@hill.test"}: "guardian", {"kid2@hill.test", "dad@hill.test"}: "guardian"},
+		relationships: map[Pair]string{{Student: "kid@hill.test", Parent: "gran@hill.test"}: "guardian", {Student: "kid2@hill.test", Parent: "dad@hill.test"}: "guardian"},
 	}
 	sum, sink := validate(t, KindRelationships, file, dir)
 	checkRows(t, sink.rows, []wantRow{
@@ -200,15 +213,21 @@ func TestValidateRelationships(t *testing.T) {
 }
 
 func TestRelationshipTypes(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", "guardian"}, {"Mother", "mother"}, {"FATHER", "father"}, {" guardian ", "guardian"},
-		{"Step Parent", "step_parent"}, {"step-parent", "step_parent"}, {"stepparent", "step_parent"},
-		{"Grandparent", "grandparent"}, {"carer", "carer"}, {"Other", "other"}, {"aunt", ""}, {"parent", ""},
+	tests := []struct{ in, want, word string }{
+		{"", "guardian", ""}, {"Mother", "mother", ""}, {"FATHER", "father", ""}, {" guardian ", "guardian", ""},
+		{"Step Parent", "step_parent", ""}, {"step-parent", "step_parent", ""}, {"stepparent", "step_parent", ""},
+		{"Grandparent", "grandparent", ""}, {"carer", "carer", ""}, {"Other", "other", ""},
+		// Words other systems export are read as one of the seven, and said.
+		{"aunt", "other", "aunt"}, {"Parent", "guardian", "parent"}, {"Mum", "mother", "mum"}, {"mom", "mother", "mom"},
+		{"Dad", "father", "dad"}, {"Step-Mother", "step_parent", "step-mother"}, {"stepfather", "step_parent", "stepfather"},
+		{"Grandmother", "grandparent", "grandmother"}, {"grand father", "grandparent", "grand father"},
+		{"Foster Carer", "carer", "foster carer"}, {"relative", "other", "relative"}, {"aide", "other", "aide"},
+		{"ninja", "", ""}, {"mother-in-law", "", ""},
 	}
 	for _, tt := range tests {
-		got, ok := relationshipType(tt.in)
-		if got != tt.want || ok != (tt.want != "") {
-			t.Errorf("relationshipType(%q) = %q %v, want %q", tt.in, got, ok, tt.want)
+		got, word, ok := relationshipType(tt.in)
+		if got != tt.want || word != tt.word || ok != (tt.want != "") {
+			t.Errorf("relationshipType(%q) = %q %q %v, want %q %q", tt.in, got, word, ok, tt.want, tt.word)
 		}
 	}
 }
@@ -422,5 +441,75 @@ func TestTemplates(t *testing.T) {
 	sum, _ = validate(t, KindRelationships, r.String(), dir)
 	if sum.Valid != 7 {
 		t.Errorf("relationships template validates as %+v", sum)
+	}
+}
+
+func TestValidateUserIDsAndUsernames(t *testing.T) {
+	file := "email,username,first_name,user_id\n" +
+		"ann@hill.test,,Ann,S1\n" + // 2 valid with an id
+		",bo@hill.test,Bo,S2\n" + // 3 email from the username
+		",not-an-address,Cy,S3\n" + // 4 never guessed: email is required
+		"di@hill.test,,Di,S1\n" + // 5 duplicate id
+		"ed@hill.test,,Ed,T9\n" + // 6 an id another user has
+		"kid@hill.test,,Kid,K1\n" + // 7 the user who has that id already (skipped: invited)
+		"fi@hill.test,,Fi," + strings.Repeat("9", 101) + "\n" + // 8 id too long
+		"gu@hill.test,,Gu,\n" // 9 no id: fine
+	dir := &fakeDirectory{members: map[string]roster.UserStatus{"kid@hill.test": roster.StatusInvited},
+		userIDs: map[string]string{"T9": "someone@hill.test", "K1": "kid@hill.test"}}
+	sum, sink := validate(t, KindUsers, file, dir)
+	checkRows(t, sink.rows, []wantRow{
+		{2, StatusValid, ""},
+		{3, StatusValid, ""},
+		{4, StatusInvalid, "Email is required"},
+		{5, StatusInvalid, "Duplicate user id (same as row 2)"},
+		{6, StatusInvalid, "User id T9 already belongs to someone@hill.test"},
+		{7, StatusSkipped, "Already invited"},
+		{8, StatusInvalid, "User id is longer than 100 characters"},
+		{9, StatusValid, ""},
+	})
+	if r := sink.rows[1]; r.Email != "bo@hill.test" || r.UserID != "S2" {
+		t.Errorf("row 3 = %+v", r)
+	}
+	if !strings.Contains(strings.Join(sum.Warnings, "|"), `1 row(s) had no email: the address in the "username" column was used.`) {
+		t.Errorf("warnings = %q", sum.Warnings)
+	}
+}
+
+func TestValidateRelationshipsByID(t *testing.T) {
+	file := "student_id,student_email,parent_id,relationship_type\n" +
+		"S1,,P1,Mum\n" + // 2 valid: by ids, a mapped word
+		",kid@hill.test,P1,mom\n" + // 3 valid: email and id
+		"S1,other@hill.test,P2,\n" + // 4 the email and the id are different people
+		"S9,,P1,\n" + // 5 no user has S9
+		"S1,,S1,\n" + // 6 one person on both sides, by id
+		",,P1,\n" + // 7 no student at all
+		"S1,,P1,relative\n" + // 8 duplicate of row 2
+		"S2,,P2,Relative\n" // 9 valid, mapped
+	dir := &fakeDirectory{
+		members: map[string]roster.UserStatus{"kid@hill.test": roster.StatusActive, "kid2@hill.test": roster.StatusActive,
+			"mum@hill.test": roster.StatusActive, "dad@hill.test": roster.StatusInvited, "other@hill.test": roster.StatusActive},
+		userIDs: map[string]string{"S1": "kid@hill.test", "S2": "kid2@hill.test", "P1": "mum@hill.test", "P2": "dad@hill.test"},
+	}
+	sum, sink := validate(t, KindRelationships, file, dir)
+	checkRows(t, sink.rows, []wantRow{
+		{2, StatusValid, ""},
+		{3, StatusValid, ""},
+		{4, StatusInvalid, "Student email and student id are different people"},
+		{5, StatusInvalid, "Student not found in organisation"},
+		{6, StatusInvalid, "Student and parent cannot be the same person"},
+		{7, StatusInvalid, "Student: email or id is required"},
+		{8, StatusInvalid, "Duplicate of row 2"},
+		{9, StatusValid, ""},
+	})
+	if r := sink.rows[0]; r.StudentEmail != "kid@hill.test" || r.ParentEmail != "mum@hill.test" || r.RelationshipType != "mother" || r.StudentID != "S1" {
+		t.Errorf("row 2 = %+v", r)
+	}
+	want := []string{
+		`Relationship type "mom" was read as mother (1 row(s)).`,
+		`Relationship type "mum" was read as mother (1 row(s)).`,
+		`Relationship type "relative" was read as other (2 row(s)).`,
+	}
+	if got := strings.Join(sum.Warnings, "|"); got != strings.Join(want, "|") {
+		t.Errorf("warnings = %q, want %q", sum.Warnings, want)
 	}
 }

@@ -3,6 +3,7 @@ package csvimport
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,6 +24,13 @@ type validator struct {
 	addressCols map[int]bool
 	// Column of each field, -1 when the file has none.
 	colEmail, colFirst, colLast, colGroup, colStudent, colParent, colType int
+	colUserID, colUsername, colStudentID, colParentID                     int
+	// idRows is the first row of each user id in the file.
+	idRows map[string]int
+	// fromUsername counts rows whose email came from the username column.
+	fromUsername int
+	// typeWords counts the relationship type words mapped to a type.
+	typeWords map[string]int
 	// groupCache maps a group cell as written to the school's group name,
 	// "" when unknown, so a repeated cell costs one map read.
 	groupCache map[string]string
@@ -39,7 +47,7 @@ type validator struct {
 
 func newValidator(opts Options, rd *Reader, cols columns) *validator {
 	v := &validator{opts: opts, rd: rd, cols: cols, groups: map[string]string{}, dups: newDupIndex(int(opts.SizeHint / bytesPerRowGuess)), addressCols: map[int]bool{},
-		groupCache: map[string]string{}}
+		groupCache: map[string]string{}, idRows: map[string]int{}, typeWords: map[string]int{}}
 	col := func(f string) int {
 		if i, ok := cols.index[f]; ok {
 			return i
@@ -48,6 +56,7 @@ func newValidator(opts Options, rd *Reader, cols columns) *validator {
 	}
 	v.colEmail, v.colFirst, v.colLast, v.colGroup = col(fieldEmail), col(fieldFirstName), col(fieldLastName), col(fieldGroup)
 	v.colStudent, v.colParent, v.colType = col(fieldStudentEmail), col(fieldParentEmail), col(fieldRelationType)
+	v.colUserID, v.colUsername, v.colStudentID, v.colParentID = col(fieldUserID), col(fieldUsername), col(fieldStudentID), col(fieldParentID)
 	for _, g := range opts.Groups {
 		v.groups[roster.GroupKey(g)] = g
 	}
@@ -130,6 +139,14 @@ func (v *validator) checkDuplicates() {
 func (v *validator) checkUser(r *RowResult, cells []string) {
 	var flags uint16
 	r.Email, flags = normalizeEmailFlags(cell(cells, v.colEmail))
+	if r.Email == "" && v.colUsername >= 0 {
+		// Exports such as School Data Sync's leave the email blank where the
+		// sign-in name is the address; never guess from anything else.
+		if u, uf := normalizeEmailFlags(cell(cells, v.colUsername)); u != "" && checkEmailFlags(u, uf) == "" {
+			r.Email, flags = u, uf
+			v.fromUsername++
+		}
+	}
 	r.FirstName = cleanText(cell(cells, v.colFirst))
 	r.LastName = cleanText(cell(cells, v.colLast))
 	if msg := checkEmailFlags(r.Email, flags); msg != "" {
@@ -159,6 +176,25 @@ func (v *validator) checkUser(r *RowResult, cells []string) {
 		return
 	}
 	r.Group = name
+	v.checkUserID(r, cleanText(cell(cells, v.colUserID)))
+}
+
+// checkUserID checks a row's id (if it has one) is short and not an earlier
+// row's; whether another user has it is settled with the Directory.
+func (v *validator) checkUserID(r *RowResult, id string) {
+	switch {
+	case id == "":
+		return
+	case utf8.RuneCountInString(id) > maxUserID:
+		v.fail(r, fmt.Sprintf("User id is longer than %d characters", maxUserID), keyUserIDTooLong)
+		return
+	}
+	r.UserID = id
+	if first, dup := v.idRows[id]; dup {
+		v.fail(r, fmt.Sprintf("Duplicate user id (same as row %d)", first), keyDuplicateUserID)
+		return
+	}
+	v.idRows[id] = r.Row
 }
 
 // noteAddressColumns remembers ignored columns that hold an address on a row
@@ -173,43 +209,84 @@ func (v *validator) noteAddressColumns(cells []string) {
 }
 
 func (v *validator) checkRelationship(r *RowResult, cells []string) {
-	r.StudentEmail = normalizeEmail(cell(cells, v.colStudent))
-	r.ParentEmail = normalizeEmail(cell(cells, v.colParent))
+	r.StudentEmail, r.StudentID = normalizeEmail(cell(cells, v.colStudent)), cleanText(cell(cells, v.colStudentID))
+	r.ParentEmail, r.ParentID = normalizeEmail(cell(cells, v.colParent)), cleanText(cell(cells, v.colParentID))
 	switch {
-	case r.StudentEmail == "":
-		v.fail(r, msgStudentRequired, msgStudentRequired)
+	case r.StudentEmail == "" && r.StudentID == "":
+		v.failRequired(r, v.colStudentID, msgStudentRequired, msgStudentMissing)
 		return
-	case r.ParentEmail == "":
-		v.fail(r, msgParentRequired, msgParentRequired)
+	case r.ParentEmail == "" && r.ParentID == "":
+		v.failRequired(r, v.colParentID, msgParentRequired, msgParentMissing)
 		return
-	case r.StudentEmail == r.ParentEmail:
+	case samePerson(r.StudentEmail, r.ParentEmail) || r.StudentEmail == "" && r.ParentEmail == "" && samePerson(r.StudentID, r.ParentID):
 		v.fail(r, msgSamePerson, msgSamePerson)
 		return
 	}
-	t, ok := relationshipType(cell(cells, v.colType))
+	t, word, ok := relationshipType(cell(cells, v.colType))
 	if !ok {
 		v.fail(r, msgInvalidRelType, msgInvalidRelType)
 		return
 	}
+	if word != "" {
+		v.typeWords[word+"\x00"+t]++
+	}
 	r.RelationshipType = t
-	r.dupKey = r.StudentEmail + "\x00" + r.ParentEmail
+	r.dupKey = party(r.StudentEmail, r.StudentID) + "\x00" + party(r.ParentEmail, r.ParentID)
+}
+
+func samePerson(a, b string) bool { return a != "" && a == b }
+
+// party names one side of a pair for the duplicate check: its email, else its id.
+func party(email, id string) string {
+	if email != "" {
+		return email
+	}
+	return "#id:" + id
+}
+
+// failRequired fails a row with neither email nor id for a party, in the
+// words of a file that has an id column or not.
+func (v *validator) failRequired(r *RowResult, idCol int, emailOnly, emailOrID string) {
+	msg := emailOnly
+	if idCol >= 0 {
+		msg = emailOrID
+	}
+	v.fail(r, msg, msg)
+}
+
+// relationshipWords are the type words other systems export, folded, and
+// the type each is read as.
+var relationshipWords = map[string]string{
+	"parent": "guardian", "legalguardian": "guardian",
+	"mum": "mother", "mom": "mother", "mam": "mother", "mummy": "mother", "mommy": "mother",
+	"dad": "father", "daddy": "father",
+	"stepmother": "step_parent", "stepfather": "step_parent", "stepmum": "step_parent", "stepmom": "step_parent", "stepdad": "step_parent",
+	"grandmother": "grandparent", "grandfather": "grandparent", "grandma": "grandparent", "grandpa": "grandparent",
+	"gran": "grandparent", "granny": "grandparent", "nan": "grandparent", "nana": "grandparent",
+	"fostercarer": "carer", "fosterparent": "carer", "fostermother": "carer", "fosterfather": "carer", "caregiver": "carer",
+	"relative": "other", "aunt": "other", "uncle": "other", "sibling": "other", "brother": "other", "sister": "other",
+	"aide": "other", "emergencycontact": "other",
 }
 
 // relationshipType normalises a type cell: case, spaces, hyphens and
 // underscores do not count ("Step Parent" is step_parent); blank is guardian.
-func relationshipType(s string) (string, bool) {
+// A word from relationshipWords is read as its type and returned as word.
+func relationshipType(s string) (t, word string, ok bool) {
 	s = strings.ToLower(cleanText(s))
 	if s == "" {
-		return defaultRelationType, true
+		return defaultRelationType, "", true
 	}
 	fold := strings.NewReplacer(" ", "", "-", "", "_", "")
-	s = fold.Replace(s)
+	folded := fold.Replace(s)
 	for _, t := range RelationshipTypes {
-		if s == fold.Replace(t) {
-			return t, true
+		if folded == fold.Replace(t) {
+			return t, "", true
 		}
 	}
-	return "", false
+	if t, ok := relationshipWords[folded]; ok {
+		return t, s, true
+	}
+	return "", "", false
 }
 
 // flush looks up the queued rows' people in the Directory, settles their
@@ -256,18 +333,29 @@ func cell(cells []string, i int) string {
 }
 
 func (v *validator) settleUsers(ctx context.Context) error {
-	var emails []string
+	var emails, ids []string
 	for _, r := range v.pending {
 		if r.Status == StatusValid {
 			emails = append(emails, r.Email)
+			if r.UserID != "" {
+				ids = append(ids, r.UserID)
+			}
 		}
 	}
 	members, err := v.opts.Directory.Members(ctx, emails)
 	if err != nil {
 		return err
 	}
+	owners, err := v.userIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, r := range v.pending {
 		if r.Status != StatusValid {
+			continue
+		}
+		if owner := owners[r.UserID]; r.UserID != "" && owner != "" && owner != r.Email {
+			v.fail(r, fmt.Sprintf("User id %s already belongs to %s", r.UserID, owner), keyUserIDTaken)
 			continue
 		}
 		switch members[r.Email] {
@@ -282,12 +370,44 @@ func (v *validator) settleUsers(ctx context.Context) error {
 	return nil
 }
 
+// userIDs asks the Directory who carries each id, in calls of at most
+// BatchSize ids.
+func (v *validator) userIDs(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), v.opts.BatchSize)
+		m, err := v.opts.Directory.UserIDs(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		for k, e := range m {
+			out[k] = e
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 func (v *validator) settleRelationships(ctx context.Context) error {
+	var ids []string
+	for _, r := range v.pending {
+		if r.Status == StatusValid {
+			for _, id := range []string{r.StudentID, r.ParentID} {
+				if id != "" {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	owners, err := v.userIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	var emails []string
 	var pairs []Pair
 	for _, r := range v.pending {
-		if r.Status != StatusValid {
+		if r.Status != StatusValid || !v.resolve(r, owners) {
 			continue
 		}
 		for _, e := range []string{r.StudentEmail, r.ParentEmail} {
@@ -296,7 +416,7 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 				emails = append(emails, e)
 			}
 		}
-		pairs = append(pairs, Pair{r.StudentEmail, r.ParentEmail})
+		pairs = append(pairs, Pair{Student: r.StudentEmail, Parent: r.ParentEmail})
 	}
 	members, err := v.members(ctx, emails)
 	if err != nil {
@@ -320,7 +440,7 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 		case !isUser(r.ParentEmail):
 			v.fail(r, msgParentNotFound, msgParentNotFound)
 		default:
-			if t, ok := links[Pair{r.StudentEmail, r.ParentEmail}]; ok {
+			if t, ok := links[Pair{Student: r.StudentEmail, Parent: r.ParentEmail}]; ok {
 				if t == r.RelationshipType {
 					r.Status = StatusUnchanged
 				} else {
@@ -330,6 +450,40 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// resolve finds the email of each party given by id and reports whether the
+// row is still valid: an id no user carries is "not found", an id and an
+// email of different people is an error, and so is one person on both sides.
+func (v *validator) resolve(r *RowResult, owners map[string]string) bool {
+	sides := []struct {
+		email          *string
+		id             string
+		notFound, diff string
+	}{
+		{&r.StudentEmail, r.StudentID, msgStudentNotFound, msgStudentMismatch},
+		{&r.ParentEmail, r.ParentID, msgParentNotFound, msgParentMismatch},
+	}
+	for _, side := range sides {
+		if side.id == "" {
+			continue
+		}
+		owner := owners[side.id]
+		switch {
+		case owner == "":
+			v.fail(r, side.notFound, side.notFound)
+			return false
+		case *side.email != "" && *side.email != owner:
+			v.fail(r, side.diff, side.diff)
+			return false
+		}
+		*side.email = owner
+	}
+	if r.StudentEmail == r.ParentEmail {
+		v.fail(r, msgSamePerson, msgSamePerson)
+		return false
+	}
+	return true
 }
 
 // members asks the Directory in calls of at most BatchSize emails (a batch of
@@ -392,6 +546,19 @@ func (v *validator) finish() {
 	}
 	if len(v.cols.ignored) > 0 {
 		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
+	}
+	if v.fromUsername > 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s row(s) had no email: the address in the %q column was used.",
+			thousands(v.fromUsername), v.sum.Columns[fieldUsername]))
+	}
+	words := make([]string, 0, len(v.typeWords))
+	for w := range v.typeWords {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	for _, w := range words {
+		word, t, _ := strings.Cut(w, "\x00")
+		s.Warnings = append(s.Warnings, fmt.Sprintf("Relationship type %q was read as %s (%s row(s)).", word, t, thousands(v.typeWords[w])))
 	}
 	for _, i := range v.cols.unused {
 		if v.addressCols[i] {

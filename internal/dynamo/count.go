@@ -11,7 +11,7 @@ import (
 // (write requests per imported row, reads per preview).
 type Counter struct {
 	API
-	Writes atomic.Int64 // PutItem, UpdateItem, TransactWriteItems, BatchWriteItem requests
+	Writes atomic.Int64 // PutItem, UpdateItem, DeleteItem, TransactWriteItems, BatchWriteItem requests
 	Reads  atomic.Int64 // GetItem, Query, BatchGetItem requests
 }
 
@@ -38,6 +38,11 @@ func (c *Counter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 func (c *Counter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	c.Writes.Add(1)
 	return c.API.BatchWriteItem(ctx, in, o...)
+}
+
+func (c *Counter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	c.Writes.Add(1)
+	return c.API.DeleteItem(ctx, in, o...)
 }
 
 func (c *Counter) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {

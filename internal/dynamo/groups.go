@@ -87,7 +87,11 @@ func (s *Store) CreateGroup(ctx context.Context, schoolID string, g roster.Group
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
-	if cancelled(err) {
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) && conflicted(tc) {
+		return roster.Errorf(roster.ECONFLICT, "The school's groups were changing. Try again.")
+	}
+	if errors.As(err, &tc) {
 		return errGroupNameTaken(g.Name)
 	}
 	if err != nil {
@@ -121,8 +125,8 @@ func (s *Store) puts(marshal func(any) (map[string]types.AttributeValue, error),
 
 // RenameGroup gives group g (as read) a new name; its members, which hold
 // its id, follow.
-// Errors: ENOTFOUND when the group is gone; ECONFLICT when another group has
-// the name; EINTERNAL.
+// Errors: ECONFLICT when another group has the name, or g changed or went
+// since it was read; EINTERNAL.
 func (s *Store) RenameGroup(ctx context.Context, schoolID string, g roster.Group, name string) error {
 	upd, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name(attrName), expression.Value(name))).
 		WithCondition(expression.Name(attrName).Equal(expression.Value(g.Name))).Build()
@@ -145,7 +149,7 @@ func (s *Store) RenameGroup(ctx context.Context, schoolID string, g roster.Group
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var tc *types.TransactionCanceledException
 	if errors.As(err, &tc) {
-		if len(tc.CancellationReasons) > 1 && aws.ToString(tc.CancellationReasons[1].Code) == "ConditionalCheckFailed" {
+		if !conflicted(tc) && len(tc.CancellationReasons) > 1 && aws.ToString(tc.CancellationReasons[1].Code) == "ConditionalCheckFailed" {
 			return errGroupNameTaken(name)
 		}
 		return roster.Errorf(roster.ECONFLICT, "The group was changed by someone else. Reload and try again.")
@@ -174,6 +178,9 @@ func (s *Store) DeleteGroup(ctx context.Context, schoolID string, g roster.Group
 	}})
 	var tc *types.TransactionCanceledException
 	if errors.As(err, &tc) {
+		if conflicted(tc) {
+			return roster.Errorf(roster.ECONFLICT, "The group was changing as it was deleted. Try again.")
+		}
 		if len(tc.CancellationReasons) > 0 && len(tc.CancellationReasons[0].Item) == 0 {
 			return roster.Errorf(roster.ENOTFOUND, "Group not found.")
 		}

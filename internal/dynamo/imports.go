@@ -49,6 +49,8 @@ type importItem struct {
 	ProgressDone    int                  `dynamodbav:"progressDone"`
 	ProgressTotal   int                  `dynamodbav:"progressTotal"`
 	Created         int                  `dynamodbav:"created"`
+	Updated         int                  `dynamodbav:"updated"`
+	Unchanged       int                  `dynamodbav:"unchanged"`
 	SkippedMember   int                  `dynamodbav:"skippedMember"`
 	SkippedInvited  int                  `dynamodbav:"skippedInvited"`
 	Failed          int                  `dynamodbav:"failed"`
@@ -66,7 +68,8 @@ func (it importItem) record() roster.Import {
 		Warnings: it.Warnings, Preview: it.Preview, PreviewNote: it.PreviewNote, FailureReason: it.FailureReason,
 		ValidatedAt: it.ValidatedAt, SendInvitations: it.SendInvitations, ConfirmedBy: it.ConfirmedBy,
 		ConfirmedAt: it.ConfirmedAt, Progress: roster.Progress{Done: it.ProgressDone, Total: it.ProgressTotal},
-		Results:     roster.ImportResults{Created: it.Created, SkippedMember: it.SkippedMember, SkippedInvited: it.SkippedInvited, Failed: it.Failed},
+		Results: roster.ImportResults{Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged,
+			SkippedMember: it.SkippedMember, SkippedInvited: it.SkippedInvited, Failed: it.Failed},
 		CompletedAt: it.CompletedAt,
 		Claim:       it.Claim, ChunksDone: it.ChunksDone, Failures: parseFailures(it.Failures), Artifacts: artifactsOf(it.Artifacts),
 	}
@@ -351,6 +354,8 @@ func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string
 	upd := expression.Add(expression.Name(attrChunksDone), expression.Value(&types.AttributeValueMemberSS{Value: []string{chunk}})).
 		Add(expression.Name(attrProgressDone), expression.Value(o.Rows)).
 		Add(expression.Name(attrCreated), expression.Value(o.Created)).
+		Add(expression.Name(attrUpdated), expression.Value(o.Updated)).
+		Add(expression.Name(attrUnchanged), expression.Value(o.Unchanged)).
 		Add(expression.Name(attrSkippedMember), expression.Value(o.SkippedMember)).
 		Add(expression.Name(attrSkippedInvited), expression.Value(o.SkippedInvited)).
 		Add(expression.Name(attrFailed), expression.Value(o.Failed)).

@@ -12,6 +12,8 @@
 //	user          SCHOOL#{school}               USER#{email}              TOKEN#{hash}      SCHOOL#{school}  MEMBER#{email}    SCHOOL#{school}
 //	import        SCHOOL#{school}               IMPORT#{importId}         (import ids sort by time)
 //	send job      SCHOOL#{school}               JOB#{jobId}
+//	user id       SCHOOL#{school}               UID#{userId}              (one per id: ids are unique in a school)
+//	relationship  SCHOOL#{school}               REL#{student}#{parent}                                                  PARENT#{school}#{parent}  REL#{student}
 //	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (written by the indexer from the stream)
 //
 // A user's GSI1 keys stand while its invitation token is live (pending or
@@ -29,6 +31,11 @@
 //     member counts, and a check that the administrator making it still may
 //   - users list, sorted by name:      Query PK=SCHOOL#id#USERS#{facet}, then BatchGetItem of the
 //     page's users; the facet names the filters (see userindex.go)
+//   - who has a user id:               BatchGetItem of UID# items (preview, confirm); the item is put
+//     in the transaction that gives a user the id
+//   - a student's parents:             Query PK=SCHOOL#id, SK begins_with REL#{student}#
+//   - a parent's students:             Query GSI2 GSI2PK=PARENT#{school}#{parent}
+//   - pairs, in batches:               BatchGetItem of REL# items (preview, confirm)
 //   - held invitations (send all):     Query PK=SCHOOL#id SK begins_with USER#, filter mailStatus=held (background job)
 //   - an import:                       GetItem PK=SCHOOL#id SK=IMPORT#importId
 //   - import history, newest first:    Query PK=SCHOOL#id, SK begins_with IMPORT#, descending
@@ -86,6 +93,8 @@ const (
 	attrProgressDone    = "progressDone"
 	attrProgressTotal   = "progressTotal"
 	attrCreated         = "created"
+	attrUpdated         = "updated"
+	attrUnchanged       = "unchanged"
 	attrSkippedMember   = "skippedMember"
 	attrSkippedInvited  = "skippedInvited"
 	attrFailed          = "failed"
@@ -114,6 +123,8 @@ const (
 	attrMailSentAt      = "mailSentAt"
 	attrMailError       = "mailError"
 	attrVersion         = "version"
+	attrRemovedAt       = "removedAt"
+	attrRemovedBy       = "removedBy"
 	attrSub             = "sub"
 
 	// User index items.
@@ -122,17 +133,23 @@ const (
 	// Send jobs.
 	attrSent   = "sent"
 	attrCursor = "cursor"
+
+	// Users' ids, and relationships.
+	attrUserID  = "userId" // user, user id
+	attrRelType = "relType"
 )
 
 // Item types, the value of the "type" attribute.
 const (
-	typeSchool    = "school"
-	typeGroup     = "group"
-	typeGroupName = "groupname"
-	typeUser      = "user"
-	typeUserIndex = "userindex"
-	typeImport    = "import"
-	typeSendJob   = "sendjob"
+	typeSchool       = "school"
+	typeGroup        = "group"
+	typeGroupName    = "groupname"
+	typeUser         = "user"
+	typeUserIndex    = "userindex"
+	typeImport       = "import"
+	typeSendJob      = "sendjob"
+	typeUserID       = "userid"
+	typeRelationship = "relationship"
 )
 
 // GSI1 is the sparse index of live invitation tokens by hash.
@@ -167,6 +184,14 @@ const importPrefix = "IMPORT#"
 func importSK(importID string) string { return importPrefix + importID }
 
 func sendJobSK(jobID string) string { return "JOB#" + jobID }
+
+func userIDSK(id string) string { return "UID#" + id }
+
+const relPrefix = "REL#"
+
+func relSK(student, parent string) string { return relPrefix + student + "#" + parent }
+
+func parentPK(schoolID, parent string) string { return "PARENT#" + schoolID + "#" + parent }
 
 // userIndexPK is the partition of the users list for one facet: a search
 // prefix, a group and a status, each optional; see userindex.go.

@@ -33,6 +33,12 @@ func (s *Store) SaveMember(ctx context.Context, c app.MemberChange) (roster.Memb
 		after.Version = c.Before.Version + 1
 		cond = expression.Name(attrVersion).Equal(expression.Value(c.Before.Version))
 	}
+	selfChange := c.By != "" && c.By == after.Email
+	if selfChange {
+		// A transaction may touch an item once: an administrator changing
+		// their own record is checked on it as it was read.
+		cond = cond.And(mayAdminister(c.OwnerOnly))
+	}
 	item, err := attributevalue.MarshalMap(userOf(after))
 	if err != nil {
 		return roster.Member{}, roster.Internal(err)
@@ -59,17 +65,30 @@ func (s *Store) SaveMember(ctx context.Context, c app.MemberChange) (roster.Memb
 			ConditionExpression: upd.Condition(), ExpressionAttributeNames: upd.Names(), ExpressionAttributeValues: upd.Values(),
 		}})
 	}
-	if c.By != "" {
+	if c.By != "" && !selfChange {
 		check, err := s.adminCheck(after.SchoolID, c.By, c.OwnerOnly)
 		if err != nil {
 			return roster.Member{}, err
 		}
 		tx = append(tx, check)
 	}
+	idAt := len(tx)
+	oldID := ""
+	if c.Before != nil {
+		oldID = c.Before.UserID
+	}
+	ids, err := s.userIDWrites(after.SchoolID, after.Email, oldID, after.UserID)
+	if err != nil {
+		return roster.Member{}, err
+	}
+	tx = append(tx, ids...)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 	var tc *types.TransactionCanceledException
 	if errors.As(err, &tc) {
-		return roster.Member{}, saveFailure(tc, groupIDs, c.By != "")
+		if taken := idTaken(tc, idAt, after.UserID); taken != nil {
+			return roster.Member{}, taken
+		}
+		return roster.Member{}, saveFailure(tc, groupIDs, c.By != "" && !selfChange)
 	}
 	if err != nil {
 		return roster.Member{}, roster.Internal(fmt.Errorf("save member: %w", err))
@@ -82,9 +101,12 @@ func saveFailure(tc *types.TransactionCanceledException, groupIDs []string, chec
 	failed := func(i int) bool {
 		return i < len(tc.CancellationReasons) && aws.ToString(tc.CancellationReasons[i].Code) == "ConditionalCheckFailed"
 	}
+	if conflicted(tc) {
+		return errChangedMeanwhile // another transaction on the same items: read again and retry
+	}
 	switch {
 	case failed(0):
-		return roster.Errorf(roster.ECONFLICT, "The user was changed by someone else meanwhile. Reload and try again.")
+		return errChangedMeanwhile
 	case checkedAdmin && failed(1+len(groupIDs)):
 		return roster.Errorf(roster.EFORBIDDEN, "You are no longer allowed to make this change.")
 	}
@@ -115,15 +137,33 @@ func groupDeltas(before *roster.Member, after roster.Member) map[string]int {
 	return d
 }
 
-// adminCheck is a transaction's check that email is still an active owner
-// (or manager, unless ownerOnly) of the school.
-func (s *Store) adminCheck(schoolID, email string, ownerOnly bool) (types.TransactWriteItem, error) {
+var errChangedMeanwhile = roster.Errorf(roster.ECONFLICT, "The user was changed by someone else meanwhile. Reload and try again.")
+
+// conflicted reports whether a transaction was cancelled because another
+// one was writing the same items (TransactionConflict): it may be retried.
+func conflicted(tc *types.TransactionCanceledException) bool {
+	for _, r := range tc.CancellationReasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return true
+		}
+	}
+	return false
+}
+
+// mayAdminister is the condition that a user item is an active owner (or
+// manager, unless ownerOnly).
+func mayAdminister(ownerOnly bool) expression.ConditionBuilder {
 	role := expression.Name(attrRole).Equal(expression.Value(string(roster.RoleOwner)))
 	if !ownerOnly {
 		role = role.Or(expression.Name(attrRole).Equal(expression.Value(string(roster.RoleManager))))
 	}
-	ce, err := expression.NewBuilder().WithCondition(
-		expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusActive))).And(role)).Build()
+	return expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusActive))).And(role)
+}
+
+// adminCheck is a transaction's check that email is still an active owner
+// (or manager, unless ownerOnly) of the school.
+func (s *Store) adminCheck(schoolID, email string, ownerOnly bool) (types.TransactWriteItem, error) {
+	ce, err := expression.NewBuilder().WithCondition(mayAdminister(ownerOnly)).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, roster.Internal(err)
 	}
@@ -137,7 +177,9 @@ func (s *Store) adminCheck(schoolID, email string, ownerOnly bool) (types.Transa
 // by an operator, at their first sign-in).
 // Errors: ECONFLICT when the member has a login already; EINTERNAL.
 func (s *Store) BindSub(ctx context.Context, schoolID, email, sub string) error {
-	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name(attrSub), expression.Value(sub))).
+	// The version moves on, so a change read before cannot write the login away.
+	expr, err := expression.NewBuilder().WithUpdate(expression.Set(expression.Name(attrSub), expression.Value(sub)).
+		Add(expression.Name(attrVersion), expression.Value(1))).
 		WithCondition(expression.AttributeExists(expression.Name(attrPK)).And(expression.AttributeNotExists(expression.Name(attrSub)))).Build()
 	if err != nil {
 		return roster.Internal(err)
@@ -208,4 +250,51 @@ func (s *Store) TokenHolder(ctx context.Context, hash string) (schoolID, email s
 		return "", "", roster.Internal(fmt.Errorf("decode invitation: %w", err))
 	}
 	return strings.TrimPrefix(it.PK, schoolPK("")), strings.TrimPrefix(it.SK, userPrefix), nil
+}
+
+// userIDWrites are the transaction items that move a user's id from oldID to
+// newID: the new id's item, put unless another user has it, and the old
+// one's deleted.
+func (s *Store) userIDWrites(schoolID, email, oldID, newID string) ([]types.TransactWriteItem, error) {
+	if oldID == newID {
+		return nil, nil
+	}
+	var tx []types.TransactWriteItem
+	mine := expression.Name(attrEmail).Equal(expression.Value(email))
+	if newID != "" {
+		item, err := attributevalue.MarshalMap(userIDItem{PK: schoolPK(schoolID), SK: userIDSK(newID), Type: typeUserID, UserID: newID, Email: email})
+		if err != nil {
+			return nil, roster.Internal(err)
+		}
+		ce, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK)).Or(mine)).Build()
+		if err != nil {
+			return nil, roster.Internal(err)
+		}
+		tx = append(tx, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: item, ConditionExpression: ce.Condition(), ExpressionAttributeNames: ce.Names(),
+			ExpressionAttributeValues: ce.Values(), ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}})
+	}
+	if oldID != "" {
+		ce, err := expression.NewBuilder().WithCondition(mine).Build()
+		if err != nil {
+			return nil, roster.Internal(err)
+		}
+		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: key(schoolPK(schoolID), userIDSK(oldID)), ConditionExpression: ce.Condition(),
+			ExpressionAttributeNames: ce.Names(), ExpressionAttributeValues: ce.Values(),
+		}})
+	}
+	return tx, nil
+}
+
+// idTaken is the error for a transaction that failed because the user id
+// put at index at belongs to someone else, or nil.
+func idTaken(tc *types.TransactionCanceledException, at int, id string) error {
+	if id == "" || at >= len(tc.CancellationReasons) || aws.ToString(tc.CancellationReasons[at].Code) != "ConditionalCheckFailed" {
+		return nil
+	}
+	var owner userIDItem
+	_ = attributevalue.UnmarshalMap(tc.CancellationReasons[at].Item, &owner)
+	return roster.Errorf(roster.EINVALID, "User id %s already belongs to %s", id, owner.Email)
 }

@@ -61,6 +61,15 @@ func TestSaveMember(t *testing.T) {
 
 	// The administrator must still be one when the change is written.
 	mgr, _ := s.SaveMember(ctx, app.MemberChange{After: roster.Member{SchoolID: "save", Email: "mgr@save.test", Role: roster.RoleManager, Status: roster.StatusActive, InvitedAt: t0}})
+	// An administrator changing their own record is checked on it (a
+	// transaction touches an item once).
+	renamed := mgr
+	renamed.FirstName = "Mo"
+	if mgr, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: renamed, By: "mgr@save.test"}); err != nil {
+		t.Fatalf("a manager renames themselves: %v", err)
+	}
+	_, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: mgr, By: "mgr@save.test", OwnerOnly: true})
+	wantCode(t, "an owner-only change of oneself by a manager", err, roster.ECONFLICT)
 	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: got, By: "mgr@save.test", OwnerOnly: true})
 	wantCode(t, "owner-only change by a manager", err, roster.EFORBIDDEN)
 	demoted := mgr

@@ -26,6 +26,7 @@ type API interface {
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 var (
@@ -39,16 +40,28 @@ var (
 	_ app.GroupStore   = (*Store)(nil)
 	_ app.InviteeStore = (*Store)(nil)
 	_ app.SendJobStore = (*Store)(nil)
+	_ app.LinkStore    = (*Store)(nil)
 )
 
-// Store reads and writes the roster table.
+// Store reads and writes the roster table, and the users list's index.
 type Store struct {
-	db    API
-	table string
+	db         API
+	table      string
+	indexTable string // the users list's index items; the roster table unless set
 }
 
-// NewStore returns a Store over the named table.
-func NewStore(db API, table string) *Store { return &Store{db: db, table: table} }
+// NewStore returns a Store over the named table, which also holds the users
+// list's index until UsersIndex names a table of its own.
+func NewStore(db API, table string) *Store { return &Store{db: db, table: table, indexTable: table} }
+
+// UsersIndex keeps the users list's index items in their own table (one
+// without a stream, as template.yaml declares it) and returns the store.
+func (s *Store) UsersIndex(table string) *Store {
+	if table != "" {
+		s.indexTable = table
+	}
+	return s
+}
 
 type schoolItem struct {
 	PK        string    `dynamodbav:"PK"`
@@ -74,6 +87,7 @@ type userItem struct {
 	LastName        string     `dynamodbav:"lastName,omitempty"`
 	Role            string     `dynamodbav:"role,omitempty"`
 	Groups          []string   `dynamodbav:"groups,omitempty"` // group ids
+	UserID          string     `dynamodbav:"userId,omitempty"`
 	Status          string     `dynamodbav:"status"`
 	MailStatus      string     `dynamodbav:"mailStatus,omitempty"`
 	InvitedAt       time.Time  `dynamodbav:"invitedAt"`
@@ -97,7 +111,7 @@ type userItem struct {
 func (u userItem) member() roster.Member {
 	return roster.Member{
 		SchoolID: u.SchoolID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
-		Role: roster.Role(u.Role), Groups: u.Groups, Status: roster.UserStatus(u.Status),
+		Role: roster.Role(u.Role), Groups: u.Groups, UserID: u.UserID, Status: roster.UserStatus(u.Status),
 		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, InvitedBy: u.InvitedBy,
 		InvitedByImport: u.InvitedByImport, JoinedAt: u.JoinedAt, SealedToken: u.SealedToken,
 		SendCount: u.SendCount, MailQueuedAt: u.MailQueuedAt, MailMessageID: u.MailMessageID,
@@ -113,7 +127,7 @@ func userOf(m roster.Member) userItem {
 	it := userItem{
 		PK: schoolPK(m.SchoolID), SK: userSK(m.Email), Type: typeUser, GSI2PK: memberPK(m.Email), GSI2SK: schoolPK(m.SchoolID),
 		SchoolID: m.SchoolID, Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: string(m.Role),
-		Groups: m.Groups, Status: string(m.Status), MailStatus: string(m.MailStatus), InvitedAt: m.InvitedAt,
+		Groups: m.Groups, UserID: m.UserID, Status: string(m.Status), MailStatus: string(m.MailStatus), InvitedAt: m.InvitedAt,
 		InvitedBy: m.InvitedBy, InvitedByImport: m.InvitedByImport, JoinedAt: m.JoinedAt, SealedToken: m.SealedToken,
 		SendCount: m.SendCount, MailQueuedAt: m.MailQueuedAt, MailMessageID: m.MailMessageID, MailSentAt: m.MailSentAt,
 		MailError: m.MailError, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy, RemovedAt: m.RemovedAt,

@@ -103,14 +103,15 @@ func (s *Store) Reindex(ctx context.Context, before, after *roster.Member) error
 		}
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 	}
-	return s.batchWrite(ctx, writes)
+	return s.batchWrite(ctx, s.indexTable, writes)
 }
 
-// batchWrite writes in batches of 25, retrying unprocessed items with backoff.
-func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
+// batchWrite writes to table in batches of 25, retrying unprocessed items
+// with backoff.
+func (s *Store) batchWrite(ctx context.Context, table string, writes []types.WriteRequest) error {
 	for len(writes) > 0 {
 		n := min(len(writes), 25)
-		req := map[string][]types.WriteRequest{s.table: writes[:n]}
+		req := map[string][]types.WriteRequest{table: writes[:n]}
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 0 {
 				if attempt > 8 {
@@ -140,10 +141,11 @@ const maxIndexReads = 2000
 func (s *Store) ListUsers(ctx context.Context, q app.UserQuery) (app.UserPage, error) {
 	prefix := ""
 	if len(q.Search) > 0 {
-		r := []rune(q.Search[0])
-		prefix = string(r[:min(len(r), prefixLengths[len(prefixLengths)-1])])
-		if strings.Contains(q.Search[0], "@") {
-			prefix = string([]rune(roster.Fold(q.Search[0]))[:min(utf8.RuneCountInString(roster.Fold(q.Search[0])), 2)])
+		// The facet of the first word's first letters; an email searched
+		// whole is indexed under its local part's first word.
+		if words := strings.Fields(roster.Fold(q.Search[0])); len(words) > 0 {
+			r := []rune(words[0])
+			prefix = string(r[:min(len(r), prefixLengths[len(prefixLengths)-1])])
 		}
 	}
 	kc := expression.Key(attrPK).Equal(expression.Value(userIndexPK(q.SchoolID, facet(prefix, q.GroupID, q.Status))))
@@ -156,7 +158,7 @@ func (s *Store) ListUsers(ctx context.Context, q app.UserQuery) (app.UserPage, e
 		return app.UserPage{}, roster.Internal(err)
 	}
 	in := &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
+		TableName: &s.indexTable, KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 		Limit: aws.Int32(int32(q.Limit)), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	}
@@ -206,7 +208,7 @@ func (s *Store) ListUsers(ctx context.Context, q app.UserQuery) (app.UserPage, e
 		emails[i] = e.Email
 	}
 	users := map[string]roster.Member{}
-	stats, err := s.batchGet(ctx, q.SchoolID, emails, false, "", nil, func(item map[string]types.AttributeValue) {
+	stats, err := s.batchGet(ctx, q.SchoolID, userSKs(emails), false, "", nil, func(item map[string]types.AttributeValue) {
 		var it userItem
 		if attributevalue.UnmarshalMap(item, &it) == nil {
 			users[it.Email] = it.member()

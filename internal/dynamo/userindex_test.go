@@ -50,6 +50,7 @@ func TestUsersList(t *testing.T) {
 		{"obrien", "Seán", "O'Brien", "parents"},
 		{"zack", "Zack", "Adams", "students"},
 		{"mo", "Mo", "Zola", "parents"},
+		{"j.smith", "Jo", "Smith", "staff"},
 	}
 	members := map[string]roster.Member{}
 	for _, p := range people {
@@ -69,7 +70,8 @@ func TestUsersList(t *testing.T) {
 		q    app.UserQuery
 		want string
 	}{
-		{"everyone current, by last name", app.UserQuery{}, "zack,zoe,ali,obrien"},
+		{"everyone current, by last name", app.UserQuery{}, "zack,zoe,ali,obrien,j.smith"},
+		{"an email whose local part starts with one letter", app.UserQuery{Search: roster.ParseSearch("J.Smith@ix")}, "j.smith"},
 		{"search zo: first and last names, accents", app.UserQuery{Search: roster.ParseSearch("zo")}, "zoe"},
 		{"search mc", app.UserQuery{Search: roster.ParseSearch("MC")}, "ali"},
 		{"search an apostrophe name", app.UserQuery{Search: roster.ParseSearch("obri")}, "obrien"},
@@ -97,7 +99,7 @@ func TestUsersList(t *testing.T) {
 		t.Fatalf("page 1 = %v next %q", first, page.Next)
 	}
 	second, page2 := listEmails(t, s, app.UserQuery{SchoolID: "ix", Limit: 3, After: page.Next})
-	if fmt.Sprint(second) != "[obrien]" || page2.Next != "" {
+	if fmt.Sprint(second) != "[obrien j.smith]" || page2.Next != "" {
 		t.Errorf("page 2 = %v next %q", second, page2.Next)
 	}
 	if page.ItemsRead > 2*3 {
@@ -108,7 +110,7 @@ func TestUsersList(t *testing.T) {
 	renamed := members["zoe"]
 	renamed.LastName = "Young"
 	indexed(t, s, ptr(members["zoe"]), renamed)
-	if got, _ := listEmails(t, s, app.UserQuery{SchoolID: "ix"}); fmt.Sprint(got) != "[zack ali obrien zoe]" {
+	if got, _ := listEmails(t, s, app.UserQuery{SchoolID: "ix"}); fmt.Sprint(got) != "[zack ali obrien j.smith zoe]" {
 		t.Errorf("after rename = %v", got)
 	}
 	if got, _ := listEmails(t, s, app.UserQuery{SchoolID: "ix", Search: roster.ParseSearch("br")}); len(got) != 0 {

@@ -27,17 +27,43 @@ func (s *Store) CreateInvitation(ctx context.Context, inv roster.Invitation) (bo
 		return false, roster.MemberState{}, roster.Internal(err)
 	}
 	cond, _ := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK))).Build()
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	put := &types.Put{
 		TableName: &s.table, Item: item, ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if inv.UserID != "" {
+		return s.createWithID(ctx, inv, put)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+		ExpressionAttributeNames: put.ExpressionAttributeNames, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		if ccf.Item != nil {
-			return false, memberState(ccf.Item), nil
+	if ccf, ok := conditionFailure(err); ok {
+		return false, memberState(ccf.Item), nil
+	}
+	if err != nil {
+		return false, roster.MemberState{}, roster.Internal(fmt.Errorf("create invitation: %w", err))
+	}
+	return true, roster.MemberState{}, nil
+}
+
+// createWithID creates an invited user and the item of its id in one
+// transaction.
+// Errors: EINVALID when another user has the id; EINTERNAL.
+func (s *Store) createWithID(ctx context.Context, inv roster.Invitation, put *types.Put) (bool, roster.MemberState, error) {
+	ids, err := s.userIDWrites(inv.SchoolID, inv.Email, "", inv.UserID)
+	if err != nil {
+		return false, roster.MemberState{}, err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{{Put: put}}, ids...)})
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		if r := tc.CancellationReasons; len(r) > 0 && aws.ToString(r[0].Code) == "ConditionalCheckFailed" {
+			return false, memberState(r[0].Item), nil
 		}
-		states, err := s.MemberStates(ctx, inv.SchoolID, []string{inv.Email})
-		return false, states[inv.Email], err
+		if taken := idTaken(tc, 1, inv.UserID); taken != nil {
+			return false, roster.MemberState{}, taken
+		}
 	}
 	if err != nil {
 		return false, roster.MemberState{}, roster.Internal(fmt.Errorf("create invitation: %w", err))
@@ -61,7 +87,8 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 		Set(expression.Name(attrInvitedAt), expression.Value(inv.InvitedAt)).
 		Set(expression.Name(attrGroups), expression.Value(inv.Groups)).
 		Add(expression.Name(attrVersion), expression.Value(1)).
-		Remove(expression.Name(attrJoinedAt)).Remove(expression.Name(attrSub)).Remove(expression.Name(attrMailError))
+		Remove(expression.Name(attrJoinedAt)).Remove(expression.Name(attrSub)).Remove(expression.Name(attrMailError)).
+		Remove(expression.Name(attrRemovedAt)).Remove(expression.Name(attrRemovedBy))
 	if m.MailStatus == roster.MailQueued {
 		upd = upd.Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
 			Set(expression.Name(attrMailQueuedAt), expression.Value(inv.InvitedAt)).
@@ -80,17 +107,31 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 	if inv.LastName != "" {
 		upd = upd.Set(expression.Name(attrLastName), expression.Value(inv.LastName))
 	}
+	if inv.UserID != "" {
+		upd = upd.Set(expression.Name(attrUserID), expression.Value(inv.UserID))
+	}
 	expr, err := expression.NewBuilder().WithUpdate(upd).
 		WithCondition(expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusRemoved)))).Build()
 	if err != nil {
 		return false, roster.Internal(err)
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	update := &types.Update{
 		TableName: &s.table, Key: key(schoolPK(inv.SchoolID), userSK(inv.Email)), UpdateExpression: expr.Update(),
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
-	if isConditionFailed(err) {
-		return false, nil
+	}
+	// The id's item comes in the same transaction (an id the user had
+	// before stays theirs).
+	ids, err := s.userIDWrites(inv.SchoolID, inv.Email, "", inv.UserID)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{{Update: update}}, ids...)})
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		if taken := idTaken(tc, 1, inv.UserID); taken != nil {
+			return false, taken
+		}
+		return false, nil // not removed (any more)
 	}
 	if err != nil {
 		return false, roster.Internal(fmt.Errorf("reinvite: %w", err))
@@ -109,7 +150,7 @@ func memberState(item map[string]types.AttributeValue) roster.MemberState {
 // Errors: EINTERNAL.
 func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
 	out := make(map[string]roster.MemberState, len(emails))
-	_, err := s.batchGet(ctx, schoolID, emails, false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
+	_, err := s.batchGet(ctx, schoolID, userSKs(emails), false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
 		func(item map[string]types.AttributeValue) {
 			var it userItem
 			if attributevalue.UnmarshalMap(item, &it) == nil {
@@ -119,11 +160,24 @@ func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []stri
 	return out, err
 }
 
+// Members reads users of one school by email (eventually consistent).
+// Errors: EINTERNAL.
+func (s *Store) Members(ctx context.Context, schoolID string, emails []string) (map[string]roster.Member, error) {
+	out := make(map[string]roster.Member, len(emails))
+	_, err := s.batchGet(ctx, schoolID, userSKs(emails), false, "", nil, func(item map[string]types.AttributeValue) {
+		var it userItem
+		if attributevalue.UnmarshalMap(item, &it) == nil {
+			out[it.Email] = it.member()
+		}
+	})
+	return out, err
+}
+
 // MailStates reads users of one school consistently, for the mailer.
 // Errors: EINTERNAL.
 func (s *Store) MailStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MailState, error) {
 	out := make(map[string]roster.MailState, len(emails))
-	_, err := s.batchGet(ctx, schoolID, emails, true, "", nil, func(item map[string]types.AttributeValue) {
+	_, err := s.batchGet(ctx, schoolID, userSKs(emails), true, "", nil, func(item map[string]types.AttributeValue) {
 		var it userItem
 		if attributevalue.UnmarshalMap(item, &it) == nil {
 			out[it.Email] = roster.MailState{SchoolID: it.SchoolID, Email: it.Email, FirstName: it.FirstName, Status: roster.UserStatus(it.Status),
@@ -139,16 +193,25 @@ type readStats struct {
 	capacity float64
 }
 
-// batchGet reads user items in batches of 100, retrying UnprocessedKeys with
-// backoff; each item found goes to found.
-func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, consistent bool, projection string, names map[string]string, found func(map[string]types.AttributeValue)) (readStats, error) {
+// userSKs are the sort keys of the users with these emails.
+func userSKs(emails []string) []string {
+	sks := make([]string, len(emails))
+	for i, e := range emails {
+		sks[i] = userSK(e)
+	}
+	return sks
+}
+
+// batchGet reads items of a school by sort key in batches of 100, retrying
+// UnprocessedKeys with backoff; each item found goes to found.
+func (s *Store) batchGet(ctx context.Context, schoolID string, sks []string, consistent bool, projection string, names map[string]string, found func(map[string]types.AttributeValue)) (readStats, error) {
 	var stats readStats
 	seen := map[string]bool{}
 	var keys []map[string]types.AttributeValue
-	for _, e := range emails {
-		if !seen[e] {
-			seen[e] = true
-			keys = append(keys, key(schoolPK(schoolID), userSK(e)))
+	for _, sk := range sks {
+		if !seen[sk] {
+			seen[sk] = true
+			keys = append(keys, key(schoolPK(schoolID), sk))
 		}
 	}
 	for len(keys) > 0 {
@@ -169,7 +232,7 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, emails []string, 
 			}
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 			if err != nil {
-				return stats, roster.Internal(fmt.Errorf("batch get users: %w", err))
+				return stats, roster.Internal(fmt.Errorf("batch get: %w", err))
 			}
 			for _, item := range out.Responses[s.table] {
 				found(item)

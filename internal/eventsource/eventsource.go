@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -181,22 +182,71 @@ var _ UserIndexer = (*dynamo.Store)(nil)
 // UserChanges serves the stream records of user items, keeping the users
 // list's index in step.
 type UserChanges struct {
-	Indexer  UserIndexer
-	Log      *slog.Logger
-	Counters []Counter
+	Indexer     UserIndexer
+	Log         *slog.Logger
+	Counters    []Counter
+	Concurrency int // users reindexed at once; default 16
 }
 
-// Handle reindexes each changed user in turn (see inOrder), so one user's
-// changes apply in order.
+// Handle reindexes the batch's users, several users at once and each
+// user's changes in order, so an import of thousands does not hold the list
+// back for long. A record that does not decode is logged and skipped. After
+// a failure, the first failed record and every record after it are reported
+// as batch item failures (reindexing is idempotent, so the ones that had
+// succeeded are harmless to redo).
 func (h *UserChanges) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	m := startMeter(h.Counters)
-	resp := inOrder(ev, h.Log, func(rec events.DynamoDBEventRecord) error {
+	type change struct {
+		at            int // the record's index in the batch
+		before, after *roster.Member
+	}
+	var order []string
+	byUser := map[string][]change{}
+	for i, rec := range ev.Records {
 		before, after, err := dynamo.ChangedUser(rec.Change.OldImage, rec.Change.NewImage)
 		if err != nil {
-			return undecodable{err}
+			h.Log.Error("stream record does not decode; skipped", "sequenceNumber", rec.Change.SequenceNumber, "err", err)
+			continue
 		}
-		return h.Indexer.Reindex(ctx, before, after)
-	})
+		who := before
+		if who == nil {
+			who = after
+		}
+		k := who.SchoolID + "\x00" + who.Email
+		if _, ok := byUser[k]; !ok {
+			order = append(order, k)
+		}
+		byUser[k] = append(byUser[k], change{i, before, after})
+	}
+	workers := h.Concurrency
+	if workers <= 0 {
+		workers = 16
+	}
+	var mu sync.Mutex
+	firstFailed := len(ev.Records)
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, k := range order {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(changes []change) {
+			defer func() { <-sem; wg.Done() }()
+			for _, c := range changes {
+				if err := h.Indexer.Reindex(ctx, c.before, c.after); err != nil {
+					h.Log.Error("reindex failed; the record will be redelivered", "sequenceNumber", ev.Records[c.at].Change.SequenceNumber, "err", err)
+					mu.Lock()
+					firstFailed = min(firstFailed, c.at)
+					mu.Unlock()
+					return // this user's later changes wait for the redelivery
+				}
+			}
+		}(byUser[k])
+	}
+	wg.Wait()
+	var resp events.DynamoDBEventResponse
+	if firstFailed < len(ev.Records) {
+		resp.BatchItemFailures = failuresFrom(ev.Records[firstFailed:])
+	}
 	m.done(h.Log, "records", len(ev.Records), "failed", len(resp.BatchItemFailures))
 	return resp, nil
 }

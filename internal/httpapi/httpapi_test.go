@@ -20,8 +20,6 @@ func (f schoolGetterFunc) GetSchool(ctx context.Context, c app.Caller, id string
 	return f(ctx, c, id)
 }
 
-func (f schoolGetterFunc) Relationships(context.Context, app.Caller, string) error { return nil }
-
 func request(route string, path map[string]string, email string) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{RouteKey: route, PathParameters: path}
 	ev.RequestContext.RequestID = "req-1"

@@ -21,6 +21,8 @@ type UserService interface {
 	Resend(ctx context.Context, caller app.Caller, schoolID, email string) (app.UserView, error)
 	Cancel(ctx context.Context, caller app.Caller, schoolID, email string) (app.UserView, error)
 	Send(ctx context.Context, caller app.Caller, schoolID string, req app.SendRequest, jobs app.SendJobStarter) (app.SendResult, error)
+	Relationships(ctx context.Context, caller app.Caller, schoolID string, req app.ListLinksRequest) (app.LinkList, error)
+	Unlink(ctx context.Context, caller app.Caller, schoolID, student, parent string) error
 }
 
 // GroupService is the group use cases the users API serves.
@@ -40,7 +42,6 @@ type InviteeService interface {
 // SchoolGetter is the school use case the users API serves.
 type SchoolGetter interface {
 	GetSchool(ctx context.Context, caller app.Caller, schoolID string) (app.SchoolView, error)
-	Relationships(ctx context.Context, caller app.Caller, schoolID string) error
 }
 
 var (
@@ -76,12 +77,8 @@ func UsersAPI(rt *Router, s UsersAPIServices) {
 		}
 		return respond(s.Invitees.Accept(ctx, r.Caller, req.Token))
 	})
-	relationships := func(ctx context.Context, r *Request) (Response, error) {
-		return Response{}, s.Schools.Relationships(ctx, r.Caller, r.Path["schoolId"])
-	}
-	rt.Handle("GET /schools/{schoolId}/relationships", relationships)
-	rt.Handle("DELETE /schools/{schoolId}/relationships/{student}/{parent}", relationships)
 	usersRoutes(rt, s.Users, s.SendJobs)
+	relationshipsRoutes(rt, s.Users)
 	groupsRoutes(rt, s.Groups)
 }
 
@@ -140,6 +137,24 @@ func usersRoutes(rt *Router, users UserService, jobs app.SendJobStarter) {
 	})
 	rt.Handle("DELETE /schools/{schoolId}/invitations/{email}", func(ctx context.Context, r *Request) (Response, error) {
 		return respond(users.Cancel(ctx, r.Caller, r.Path["schoolId"], pathEmail(r)))
+	})
+}
+
+func relationshipsRoutes(rt *Router, users UserService) {
+	rt.Handle("GET /schools/{schoolId}/relationships", func(ctx context.Context, r *Request) (Response, error) {
+		limit, err := queryLimit(r)
+		if err != nil {
+			return Response{}, err
+		}
+		return respond(users.Relationships(ctx, r.Caller, r.Path["schoolId"], app.ListLinksRequest{
+			Student: r.Query["student"], Parent: r.Query["parent"], Cursor: r.Query["cursor"], Limit: limit,
+		}))
+	})
+	rt.Handle("DELETE /schools/{schoolId}/relationships/{student}/{parent}", func(ctx context.Context, r *Request) (Response, error) {
+		if err := users.Unlink(ctx, r.Caller, r.Path["schoolId"], pathParam(r, "student"), pathParam(r, "parent")); err != nil {
+			return Response{}, err
+		}
+		return Response{Status: http.StatusNoContent}, nil
 	})
 }
 

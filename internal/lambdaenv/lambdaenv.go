@@ -40,6 +40,12 @@ type Table struct {
 	TableName string `env:"TABLE_NAME,required,notEmpty"`
 }
 
+// UsersIndex is the configuration of a function that reads or writes the
+// users list's index table.
+type UsersIndex struct {
+	UsersIndexTable string `env:"USERS_INDEX_TABLE,required,notEmpty"`
+}
+
 // Bucket is the configuration of a function that uses the imports bucket.
 type Bucket struct {
 	BucketName  string `env:"BUCKET_NAME,required,notEmpty"`

@@ -119,6 +119,8 @@ type ChunkOutcome struct {
 	Chunk          int
 	Rows           int
 	Created        int
+	Updated        int // relationships whose type changed
+	Unchanged      int // relationships that were there already
 	SkippedMember  int
 	SkippedInvited int
 	Failed         int
@@ -146,6 +148,14 @@ type PreviewRow struct {
 	FirstName string    `json:"firstName,omitempty"`
 	LastName  string    `json:"lastName,omitempty"`
 	Group     string    `json:"group,omitempty"`
+	UserID    string    `json:"userId,omitempty"`
+	// Relationships: each party's email (found from the id when an id was
+	// given) and id as the file gave it.
+	StudentEmail     string `json:"studentEmail,omitempty"`
+	StudentID        string `json:"studentId,omitempty"`
+	ParentEmail      string `json:"parentEmail,omitempty"`
+	ParentID         string `json:"parentId,omitempty"`
+	RelationshipType string `json:"relationshipType,omitempty"`
 }
 
 // Progress is how far an import has got: rows done of rows to import.
@@ -157,6 +167,8 @@ type Progress struct {
 // ImportResults are the counts of a confirmed import.
 type ImportResults struct {
 	Created        int `json:"created"`
+	Updated        int `json:"updated"`
+	Unchanged      int `json:"unchanged"`
 	SkippedMember  int `json:"skippedMember"`
 	SkippedInvited int `json:"skippedInvited"`
 	Failed         int `json:"failed"`

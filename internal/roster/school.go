@@ -80,6 +80,7 @@ type Member struct {
 	LastName        string
 	Role            Role
 	Groups          []string // group ids
+	UserID          string
 	Status          UserStatus
 	MailStatus      MailStatus
 	InvitedAt       time.Time
@@ -136,6 +137,7 @@ type Invitation struct {
 	LastName        string
 	Role            Role
 	Groups          []string // group ids
+	UserID          string   // the school's own id of the person, if any
 	InvitedBy       string   // who confirmed the import or invited the person
 	InvitedByImport string   // the import that created it, if any
 	TokenHash       string   // hex SHA-256 of the token; the token is never stored
@@ -149,7 +151,7 @@ type Invitation struct {
 func (inv Invitation) Member() Member {
 	m := Member{
 		SchoolID: inv.SchoolID, Email: inv.Email, FirstName: inv.FirstName, LastName: inv.LastName, Role: inv.Role,
-		Groups: inv.Groups, Status: StatusInvited, MailStatus: inv.MailStatus, InvitedAt: inv.InvitedAt,
+		Groups: inv.Groups, UserID: inv.UserID, Status: StatusInvited, MailStatus: inv.MailStatus, InvitedAt: inv.InvitedAt,
 		InvitedBy: inv.InvitedBy, InvitedByImport: inv.InvitedByImport, TokenHash: inv.TokenHash, SealedToken: inv.SealedToken,
 		Version: 1,
 	}
@@ -211,3 +213,17 @@ const (
 	JobRunning JobStatus = "running"
 	JobDone    JobStatus = "done"
 )
+
+// ValidID reports whether s is a valid school, import or job id: 1 to 64
+// letters, digits, - and _ (ids are parts of object keys and routes).
+func ValidID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
