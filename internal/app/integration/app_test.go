@@ -227,3 +227,92 @@ func TestConfirmHandsOffAndResumes(t *testing.T) {
 		t.Errorf("a late record changed the counts: %+v", again.Results)
 	}
 }
+
+// crashOnce is a store whose second ApplyChunk fails once, as if the
+// invocation died after writing a chunk and before counting it.
+type crashOnce struct {
+	*dynamo.Store
+	calls atomic.Int32
+}
+
+func (c *crashOnce) ApplyChunk(ctx context.Context, schoolID, importID, claim string, o roster.ChunkOutcome, stored int, now time.Time) (bool, error) {
+	if c.calls.Add(1) == 2 {
+		return false, roster.Internal(fmt.Errorf("the invocation died"))
+	}
+	return c.Store.ApplyChunk(ctx, schoolID, importID, claim, o, stored, now)
+}
+
+// TestRelationshipsCountedOnceAfterACrash: a chunk of links written but not
+// counted is counted as what it was (created, updated) when the record is
+// delivered again, not as unchanged.
+func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	mustSchool(t, st, "links")
+	var people strings.Builder
+	people.WriteString("email,user_id\n")
+	const n = 25
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&people, "kid%02d@links.test,K%02d\nparent%02d@links.test,\n", i, i, i)
+	}
+	body := []byte(people.String())
+	key := upload(t, st, files, "links", "USERS", body, int64(len(body)))
+	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConfirmImport(ctx, "links", "USERS", "head@links.test", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
+	plain := &app.Confirmer{Store: st, Files: files, Sealer: sealer, Now: time.Now, Log: quiet}
+	if err := plain.Queued(ctx, "links", "USERS", "seq-users"); err != nil {
+		t.Fatal(err)
+	}
+	// One pair is there already with another type: it will be updated.
+	if err := st.SaveRelationship(ctx, nil, roster.Relationship{SchoolID: "links", Student: "kid03@links.test", Parent: "parent03@links.test",
+		Type: "other", CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+
+	var file strings.Builder
+	file.WriteString("student_id,parent_email,relationship_type\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&file, "K%02d,parent%02d@links.test,mother\n", i, i)
+	}
+	rel := []byte(file.String())
+	rkey := "uploads/links/RELS"
+	imp := roster.Import{SchoolID: "links", ID: "RELS", Kind: roster.KindRelationships, Status: roster.ImportAwaitingUpload,
+		FileName: "links.csv", DeclaredSize: int64(len(rel)), UploadedBy: "head@links.test", CreatedAt: time.Now()}
+	if err := st.CreateImport(ctx, imp, map[roster.Artifact]string{roster.ArtifactUploaded: rkey}); err != nil {
+		t.Fatal(err)
+	}
+	if err := files.Put(ctx, rkey, rel, "text/csv"); err != nil {
+		t.Fatal(err)
+	}
+	if err := previewer().Uploaded(ctx, rkey, int64(len(rel)), "up"); err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := st.GetImport(ctx, "links", "RELS")
+	if ready.Counts.Valid != n-1 || ready.Counts.Updated != 1 {
+		t.Fatalf("preview = %+v", ready.Counts)
+	}
+	if _, err := st.ConfirmImport(ctx, "links", "RELS", "head@links.test", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	crashing := &app.Confirmer{Store: &crashOnce{Store: st}, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Log: quiet}
+	if err := crashing.Queued(ctx, "links", "RELS", "seq-1"); err == nil {
+		t.Fatal("the crash was not reported")
+	}
+	// The stream delivers the record again.
+	if err := crashing.Queued(ctx, "links", "RELS", "seq-1"); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := st.GetImport(ctx, "links", "RELS")
+	if done.Status != roster.ImportCompleted || done.Results != (roster.ImportResults{Created: n - 1, Updated: 1}) || done.Progress.Done != n {
+		t.Fatalf("after the redelivery: %s %+v %+v", done.Status, done.Results, done.Progress)
+	}
+	got, err := st.Relationships(ctx, "links", []roster.Pair{{Student: "kid03@links.test", Parent: "parent03@links.test"}}, true)
+	if err != nil || len(got) != 1 || got[roster.Pair{Student: "kid03@links.test", Parent: "parent03@links.test"}].Type != "mother" {
+		t.Errorf("the updated pair = %+v %v", got, err)
+	}
+}
