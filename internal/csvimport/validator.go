@@ -370,20 +370,25 @@ func (v *validator) settleUsers(ctx context.Context) error {
 	return nil
 }
 
-// userIDs asks the Directory who carries each id, in calls of at most
-// BatchSize ids.
+// userIDs asks the Directory who carries each id.
 func (v *validator) userIDs(ctx context.Context, ids []string) (map[string]string, error) {
-	out := map[string]string{}
-	for len(ids) > 0 {
-		n := min(len(ids), v.opts.BatchSize)
-		m, err := v.opts.Directory.UserIDs(ctx, ids[:n])
+	return inBatches(ctx, ids, v.opts.BatchSize, v.opts.Directory.UserIDs)
+}
+
+// inBatches asks ask for keys in calls of at most size keys and merges
+// the answers.
+func inBatches[V any](ctx context.Context, keys []string, size int, ask func(context.Context, []string) (map[string]V, error)) (map[string]V, error) {
+	out := map[string]V{}
+	for len(keys) > 0 {
+		n := min(len(keys), size)
+		m, err := ask(ctx, keys[:n])
 		if err != nil {
 			return nil, err
 		}
-		for k, e := range m {
-			out[k] = e
+		for k, v := range m {
+			out[k] = v
 		}
-		ids = ids[n:]
+		keys = keys[n:]
 	}
 	return out, nil
 }
@@ -489,19 +494,7 @@ func (v *validator) resolve(r *RowResult, owners map[string]string) bool {
 // members asks the Directory in calls of at most BatchSize emails (a batch of
 // relationship rows names up to twice as many people).
 func (v *validator) members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
-	out := map[string]roster.UserStatus{}
-	for len(emails) > 0 {
-		n := min(len(emails), v.opts.BatchSize)
-		m, err := v.opts.Directory.Members(ctx, emails[:n])
-		if err != nil {
-			return nil, err
-		}
-		for k, s := range m {
-			out[k] = s
-		}
-		emails = emails[n:]
-	}
-	return out, nil
+	return inBatches(ctx, emails, v.opts.BatchSize, v.opts.Directory.Members)
 }
 
 func (v *validator) count(r *RowResult) {

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,11 +147,16 @@ func (s *Store) HeldInvitations(ctx context.Context, schoolID, after string, lim
 	}
 	next := ""
 	if out.LastEvaluatedKey != nil {
-		var last struct {
-			SK string `dynamodbav:"SK"`
-		}
-		_ = attributevalue.UnmarshalMap(out.LastEvaluatedKey, &last)
-		next = last.SK[len(userPrefix):]
+		next = strings.TrimPrefix(lastSK(out.LastEvaluatedKey), userPrefix)
 	}
 	return members, next, nil
+}
+
+// lastSK is the sort key of a Query's LastEvaluatedKey.
+func lastSK(lek map[string]types.AttributeValue) string {
+	var last struct {
+		SK string `dynamodbav:"SK"`
+	}
+	_ = attributevalue.UnmarshalMap(lek, &last)
+	return last.SK
 }

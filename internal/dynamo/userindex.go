@@ -194,11 +194,7 @@ func (s *Store) ListUsers(ctx context.Context, q app.UserQuery) (app.UserPage, e
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 		if page.ItemsRead >= maxIndexReads {
-			var last struct {
-				SK string `dynamodbav:"SK"`
-			}
-			_ = attributevalue.UnmarshalMap(out.LastEvaluatedKey, &last)
-			page.Next = last.SK
+			page.Next = lastSK(out.LastEvaluatedKey)
 			break
 		}
 		in.Limit = aws.Int32(int32(q.Limit - len(entries)))
