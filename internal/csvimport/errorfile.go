@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrorFile writes the error file as rows come: the original header and cells
@@ -70,14 +72,43 @@ func (e *ErrorFile) Close() error {
 	return e.w.Error()
 }
 
-// SafeCell neutralises a cell a spreadsheet would evaluate: one that starts
-// with = + - @, a tab or a carriage return gets a leading apostrophe, which
-// spreadsheets show as text (OWASP's advice for CSV injection).
+// SafeCell neutralises a cell a spreadsheet would evaluate, in any locale: a
+// cell that starts with = + - @ (or their full-width forms), even after
+// spaces, no-break spaces or a byte order mark, or with a tab or a carriage
+// return, gets a leading apostrophe, which spreadsheets show as text
+// (OWASP's advice for CSV injection). A spreadsheet set to a locale whose
+// separator is ";" splits a cell there: each part after a ";" that would
+// start a formula gets its apostrophe too.
 func SafeCell(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-		return "'" + s
+	if s == "" {
+		return s
 	}
-	return s
+	if s[0] == '\t' || s[0] == '\r' || startsFormula(s) {
+		s = "'" + s
+	}
+	if !strings.Contains(s, ";") {
+		return s
+	}
+	parts := strings.Split(s, ";")
+	for i := 1; i < len(parts); i++ {
+		if startsFormula(parts[i]) || strings.HasPrefix(parts[i], "\t") || strings.HasPrefix(parts[i], "\r") {
+			parts[i] = "'" + parts[i]
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+// startsFormula reports whether s, after any white space, no-break space,
+// zero-width space or byte order mark, starts with a character that makes a
+// spreadsheet evaluate the cell.
+func startsFormula(s string) bool {
+	t := strings.TrimLeftFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' })
+	r, _ := utf8.DecodeRuneInString(t)
+	switch r {
+	case '=', '+', '-', '@', '\uff1d', '\uff0b', '\uff0d', '\uff20': // and ＝ ＋ － ＠
+		return true
+	}
+	return false
 }
 
 // Sinks sends every row to each sink in turn.

@@ -387,7 +387,13 @@ func TestErrorFile(t *testing.T) {
 func TestSafeCell(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+1": "'=1+1", "+44 20": "'+44 20", "-x": "'-x", "@a": "'@a", "\tx": "'\tx", "\rx": "'\rx",
-		"Ann": "Ann", "": "", " =1": " =1", "a=b": "a=b",
+		"Ann": "Ann", "": "", "a=b": "a=b", "O'Brien": "O'Brien", "me@x.test": "me@x.test",
+		// After white space, a no-break space, a zero-width space or a BOM.
+		" =1": "' =1", "\u00a0=HYPERLINK(\"x\")": "'\u00a0=HYPERLINK(\"x\")", "\ufeff@SUM(A1)": "'\ufeff@SUM(A1)", "\u200b+1": "'\u200b+1",
+		// Full-width forms.
+		"\uff1dcmd": "'\uff1dcmd",
+		// A locale whose separator is ";" splits the cell there.
+		"Ann;=cmd|' /C calc'!A0": "Ann;'=cmd|' /C calc'!A0", "a; -1; b": "a;' -1; b", "=1;=2": "'=1;'=2", "a;b": "a;b",
 	} {
 		if got := SafeCell(in); got != want {
 			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)

@@ -611,7 +611,7 @@ func nonEmptyBeyond(cells []string, n int) int {
 // error file reads back as it was.
 func cleanText(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
+	if len(s) > 1 && s[0] == '\'' && (startsFormula(s[1:]) || s[1] == '\t' || s[1] == '\r') {
 		s = strings.TrimSpace(s[1:])
 	}
 	if isCleanText(s) {
