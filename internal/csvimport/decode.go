@@ -109,11 +109,10 @@ func decode(r io.Reader, maxBytes int64) (decoded, error) {
 	default:
 		d = decoded{r: charmap.Windows1252.NewDecoder().Reader(br), encoding: EncodingWindows1252}
 	}
-	if hasLoneCR(sample) {
-		// Old Mac files end lines with CR alone: turn them into LF. Files
-		// with CRLF only need the CR dropped, which the parser does per line.
-		d.r = &lineEndings{r: d.r}
-	}
+	// Lines may end with LF, CRLF or a lone CR (old Mac files, and files
+	// pasted together from several), anywhere in the file, not only where
+	// the sample looked: every one becomes LF.
+	d.r = &lineEndings{r: d.r}
 	return d, nil
 }
 
@@ -169,27 +168,6 @@ func validUTF8Prefix(b []byte) bool {
 		b = b[:len(b)-1]
 	}
 	return utf8.Valid(b)
-}
-
-// hasLoneCR reports a CR not followed by LF (in any encoding the sample is
-// in: UTF-16 puts a zero byte between them, which counts as "not LF" only
-// when the next code unit is not LF either).
-func hasLoneCR(b []byte) bool {
-	for i := bytes.IndexByte(b, '\r'); i >= 0; {
-		next := b[i+1:]
-		if len(next) > 0 && next[0] == 0 && len(next) > 1 { // UTF-16 LE: "\r\x00\n\x00"
-			next = next[1:]
-		}
-		if len(next) > 0 && next[0] != '\n' {
-			return true
-		}
-		j := bytes.IndexByte(b[i+1:], '\r')
-		if j < 0 {
-			return false
-		}
-		i += j + 1
-	}
-	return false
 }
 
 // lineEndings turns CRLF and lone CR into LF, in place.

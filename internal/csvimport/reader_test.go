@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -151,5 +152,34 @@ func TestReaderCRLFInsideQuotes(t *testing.T) {
 	}
 	if len(recs) != 2 || recs[0].Cells[1] != "Ann\nLee" || recs[1].Row != 3 {
 		t.Errorf("records = %+v", recs)
+	}
+}
+
+// TestReaderMixedLineEndings: a file that ends its lines with CRLF where the
+// reader first looks and with a lone CR or LF further on is read line by
+// line all through, whichever comes where.
+func TestReaderMixedLineEndings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("email,name\r\n")
+	const first = 300 // well past the 8 KiB the reader samples
+	for i := 0; i < first; i++ {
+		fmt.Fprintf(&b, "p%03d@x.org,Person number %03d\r\n", i, i)
+	}
+	b.WriteString("late@x.org,Late\rlater@x.org,Later\nlast@x.org,Last\r\n")
+	if b.Len() < 9000 {
+		t.Fatalf("the file is only %d bytes", b.Len())
+	}
+	_, recs, err := readAll(t, []byte(b.String()), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != first+3 {
+		t.Fatalf("read %d records, want %d", len(recs), first+3)
+	}
+	for i, want := range []string{"late@x.org|Late", "later@x.org|Later", "last@x.org|Last"} {
+		r := recs[first+i]
+		if got := strings.Join(r.Cells, "|"); got != want || r.Row != first+2+i {
+			t.Errorf("record %d = row %d %q, want row %d %q", first+i, r.Row, got, first+2+i, want)
+		}
 	}
 }
