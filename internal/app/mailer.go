@@ -35,6 +35,7 @@ type Email struct {
 type SendOutcome struct {
 	MessageID string
 	Permanent bool
+	Code      string // the mail service's reason for a permanent refusal, e.g. MESSAGE_REJECTED
 	Err       error
 }
 
@@ -201,8 +202,10 @@ func (m *Mailer) sendBatch(ctx context.Context, log *slog.Logger, batch []pendin
 		case o.Err == nil:
 			sent = append(sent, roster.SentMail{SchoolID: p.rec.SchoolID, Email: p.rec.Email, SendCount: p.rec.SendCount, MessageID: o.MessageID})
 		case o.Permanent:
-			log.Warn("invitation refused by SES", "err", o.Err)
-			if err := m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, "The email was refused: "+o.Err.Error()); err != nil {
+			// The service's own text goes to the log; the user's record (and
+			// the clients that read it) get a message of ours.
+			log.Warn("invitation refused by SES", "code", o.Code, "err", o.Err)
+			if err := m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, refusal(o.Code)); err != nil {
 				retry = append(retry, p.rec.RecordID)
 			}
 		default:
@@ -218,6 +221,17 @@ func (m *Mailer) sendBatch(ctx context.Context, log *slog.Logger, batch []pendin
 		log.Info("invitations sent", "count", len(sent))
 	}
 	return retry
+}
+
+// refusal is the message stored for an invitation the mail service refused.
+func refusal(code string) string {
+	switch code {
+	case "MESSAGE_REJECTED":
+		return "The mail service refused to send this invitation. Check the address, then resend it."
+	case "INVALID_PARAMETER":
+		return "The mail service did not accept this address. Correct it and invite the person again."
+	}
+	return "The invitation could not be sent. Resend it later."
 }
 
 func (m *Mailer) acceptURL(token string) string {

@@ -75,7 +75,7 @@ func TestMailerSend(t *testing.T) {
 	sender := &fakeSender{outcome: func(e Email) SendOutcome {
 		switch e.To {
 		case "rejected@x.test":
-			return SendOutcome{Permanent: true, Err: errors.New("MESSAGE_REJECTED")}
+			return SendOutcome{Permanent: true, Code: "MESSAGE_REJECTED", Err: errors.New("MESSAGE_REJECTED: Email address is not verified. <script>")}
 		case "later@x.test":
 			return SendOutcome{Err: errors.New("TRANSIENT_FAILURE")}
 		}
@@ -107,6 +107,9 @@ func TestMailerSend(t *testing.T) {
 	}
 	if strings.Join(marked, ",") != "ok@x.test,dup@x.test" {
 		t.Errorf("marked sent = %v", marked)
+	}
+	if store.failed["rejected@x.test"] != "The mail service refused to send this invitation. Check the address, then resend it." {
+		t.Errorf("the stored reason is %q, not our own message", store.failed["rejected@x.test"])
 	}
 	if store.failed["rejected@x.test"] == "" || store.failed["badseal@x.test"] == "" || len(store.failed) != 2 {
 		t.Errorf("marked failed = %v", store.failed)

@@ -136,7 +136,7 @@ func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutc
 		case types.BulkEmailStatusSuccess:
 			outcomes[i] = app.SendOutcome{MessageID: aws.ToString(r.MessageId)}
 		case types.BulkEmailStatusMessageRejected, types.BulkEmailStatusInvalidParameter:
-			outcomes[i] = app.SendOutcome{Permanent: true, Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
+			outcomes[i] = app.SendOutcome{Permanent: true, Code: string(r.Status), Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
 		default:
 			// Throttling, quotas, paused sending, configuration and transient
 			// failures: none is the recipient's fault, so try again.
