@@ -124,8 +124,8 @@ func queueMail(sealer *roster.Sealer, m *roster.Member, now time.Time) {
 // cleanUserID cleans a user id typed by an administrator.
 // Errors: EINVALID when it is longer than 100 characters.
 func cleanUserID(s string) (string, error) {
-	id, _ := csvimport.CleanName("User id", s)
-	if len([]rune(id)) > 100 {
+	id, problem := csvimport.CleanName("User id", s)
+	if problem != "" || len([]rune(id)) > 100 {
 		return "", roster.Errorf(roster.EINVALID, "User id is longer than 100 characters.")
 	}
 	return id, nil

@@ -152,10 +152,14 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 		rows = append(rows, rowRecord(&sum.Preview[i]))
 	}
 	warnings := append([]string{}, sum.Warnings...)
+	toImport := sum.Valid
+	if sum.Kind == roster.KindRelationships {
+		toImport += sum.Updated + sum.Unchanged // confirm counts these too (see imported)
+	}
 	return roster.PreviewResult{
 		Counts:      sum.PreviewCounts,
 		ErrorCounts: sum.ErrorCounts, SkipReasons: sum.SkipReasons, Warnings: warnings,
-		Preview: rows, PreviewNote: sum.PreviewNote,
+		Preview: rows, PreviewNote: sum.PreviewNote, ToImport: toImport,
 		Artifacts: map[roster.Artifact]string{roster.ArtifactRows: rowsKey, roster.ArtifactErrors: errorsKey},
 	}
 }

@@ -58,8 +58,8 @@ type ListLinksRequest struct {
 // Relationships returns a page of a student's parents or a parent's
 // students (limit 1-100, default 50), a bounded query either way.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; EINVALID without exactly one of student
-// and parent, for a bad limit or cursor; ENOTFOUND for nobody with that
-// email or id; EINTERNAL.
+// and parent, for a bad limit or cursor; ENOTFOUND for an id nobody has (an
+// email nobody has has no links: an empty page); EINTERNAL.
 func (u *Users) Relationships(ctx context.Context, caller Caller, schoolID string, req ListLinksRequest) (LinkList, error) {
 	if _, err := authorizeAdmin(ctx, u.Store, caller, schoolID); err != nil {
 		return LinkList{}, err

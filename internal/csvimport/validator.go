@@ -31,6 +31,10 @@ type validator struct {
 	fromUsername int
 	// typeWords counts the relationship type words mapped to a type.
 	typeWords map[string]int
+	// pairRows is the first row of each pair once ids are resolved, when
+	// the file names people by id (one pair written by email on one row
+	// and by id on another is still a duplicate).
+	pairRows map[Pair]int
 	// groupCache maps a group cell as written to the school's group name,
 	// "" when unknown, so a repeated cell costs one map read.
 	groupCache map[string]string
@@ -412,7 +416,7 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 	var emails []string
 	var pairs []Pair
 	for _, r := range v.pending {
-		if r.Status != StatusValid || !v.resolve(r, owners) {
+		if r.Status != StatusValid || !v.resolve(r, owners) || !v.firstOfPair(r) {
 			continue
 		}
 		for _, e := range []string{r.StudentEmail, r.ParentEmail} {
@@ -455,6 +459,24 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// firstOfPair fails a row whose pair, once ids are resolved, an earlier row
+// had; it reports whether the row is still valid.
+func (v *validator) firstOfPair(r *RowResult) bool {
+	if v.colStudentID < 0 && v.colParentID < 0 {
+		return true // by email only: checkDuplicates has seen it all
+	}
+	if v.pairRows == nil {
+		v.pairRows = map[Pair]int{}
+	}
+	p := Pair{Student: r.StudentEmail, Parent: r.ParentEmail}
+	if first, ok := v.pairRows[p]; ok {
+		v.fail(r, fmt.Sprintf("Duplicate of row %d", first), keyDuplicatePair)
+		return false
+	}
+	v.pairRows[p] = r.Row
+	return true
 }
 
 // resolve finds the email of each party given by id and reports whether the

@@ -269,7 +269,7 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 		Set(expression.Name(attrWarnings), expression.Value(nonNilSlice(p.Warnings))).
 		Set(expression.Name(attrPreview), expression.Value(nonNilSlice(p.Preview))).
 		Set(expression.Name(attrPreviewNote), expression.Value(p.PreviewNote)).
-		Set(expression.Name(attrProgressTotal), expression.Value(p.Counts.Valid)).
+		Set(expression.Name(attrProgressTotal), expression.Value(p.ToImport)).
 		Set(expression.Name(attrValidatedAt), expression.Value(now)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
 		Remove(expression.Name(attrClaim))

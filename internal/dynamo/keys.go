@@ -14,7 +14,7 @@
 //	send job      SCHOOL#{school}               JOB#{jobId}
 //	user id       SCHOOL#{school}               UID#{userId}              (one per id: ids are unique in a school)
 //	relationship  SCHOOL#{school}               REL#{student}#{parent}                                                  PARENT#{school}#{parent}  REL#{student}
-//	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (written by the indexer from the stream)
+//	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (in the users index table, written by the indexer from the stream)
 //
 // A user's GSI1 keys stand while its invitation token is live (pending or
 // accepted) and go when the token dies (resent, cancelled, removed).
@@ -29,7 +29,8 @@
 //   - members by email, in batches:    BatchGetItem of user keys (preview, confirm, mailer, users list)
 //   - a change to a member:            TransactWriteItems: the user (version checked), its groups'
 //     member counts, and a check that the administrator making it still may
-//   - users list, sorted by name:      Query PK=SCHOOL#id#USERS#{facet}, then BatchGetItem of the
+//   - users list, sorted by name:      Query PK=SCHOOL#id#USERS#{facet} of the users index table
+//     (the roster table's own unless Store.UsersIndex names another), then BatchGetItem of the
 //     page's users; the facet names the filters (see userindex.go)
 //   - who has a user id:               BatchGetItem of UID# items (preview, confirm); the item is put
 //     in the transaction that gives a user the id

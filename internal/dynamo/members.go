@@ -245,7 +245,7 @@ func (s *Store) TokenHolder(ctx context.Context, hash string) (schoolID, email s
 	if len(out.Items) == 0 {
 		return "", "", roster.Errorf(roster.ENOTFOUND, "This invitation is not valid any more.")
 	}
-	var it userItem // GSI1 projects the keys only
+	var it userItem // the keys say who it is
 	if err := attributevalue.UnmarshalMap(out.Items[0], &it); err != nil {
 		return "", "", roster.Internal(fmt.Errorf("decode invitation: %w", err))
 	}

@@ -111,6 +111,7 @@ type PreviewResult struct {
 	Warnings    []string
 	Preview     []PreviewRow
 	PreviewNote string
+	ToImport    int                 // the rows confirm will import: the progress's total
 	Artifacts   map[Artifact]string // added to the import's artifacts
 }
 

@@ -308,7 +308,7 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	done, _ := st.GetImport(ctx, "links", "RELS")
-	if done.Status != roster.ImportCompleted || done.Results != (roster.ImportResults{Created: n - 1, Updated: 1}) || done.Progress.Done != n {
+	if done.Status != roster.ImportCompleted || done.Results != (roster.ImportResults{Created: n - 1, Updated: 1}) || done.Progress != (roster.Progress{Done: n, Total: n}) {
 		t.Fatalf("after the redelivery: %s %+v %+v", done.Status, done.Results, done.Progress)
 	}
 	got, err := st.Relationships(ctx, "links", []roster.Pair{{Student: "kid03@links.test", Parent: "parent03@links.test"}}, true)
