@@ -62,6 +62,7 @@ func TestImportLifecycle(t *testing.T) {
 		ErrorCounts: map[string]int{"Invalid email format": 1},
 		Preview:     []roster.PreviewRow{{Row: 3, Status: "invalid", Error: "Invalid email format", Email: "x"}},
 		Warnings:    []string{"Ignored columns: Notes"},
+		ToImport:    2,
 		Artifacts:   map[roster.Artifact]string{roster.ArtifactRows: "artifacts/lifecycle/IMP1/rows.jsonl", roster.ArtifactErrors: "artifacts/lifecycle/IMP1/errors.csv"},
 	}
 	ready, err := s.SavePreview(ctx, "lifecycle", "IMP1", "upload-a", preview, t0.Add(time.Second))
