@@ -126,6 +126,11 @@ func (r *previewRun) validate(ctx context.Context, size int64) error {
 		return err
 	}
 	_, err = r.p.Store.SavePreview(ctx, schoolID, importID, r.claim, previewResult(sum, rowsKey, errorsKey), r.p.Now().UTC())
+	if roster.ErrorCode(err) == roster.ETOOLARGE {
+		// The preview is bounded; should it still not fit, say so rather
+		// than retry what cannot succeed.
+		return r.fail(ctx, "The preview of this file is too large to keep. Split the file into smaller files and upload each one.")
+	}
 	if roster.ErrorCode(err) == roster.ECONFLICT {
 		r.log.Info("another attempt finished this preview first")
 		return nil

@@ -330,7 +330,7 @@ func (v *validator) count(r *RowResult) {
 		s.Valid++
 	case StatusInvalid:
 		s.Invalid++
-		s.ErrorCounts[r.errorKey]++
+		s.ErrorCounts[v.errorKey(r.errorKey)]++
 	case StatusSkipped:
 		s.Skipped++
 		s.SkipReasons[r.Reason]++
@@ -344,10 +344,46 @@ func (v *validator) count(r *RowResult) {
 		keep = &v.invalid
 	}
 	if len(*keep) < PreviewRows {
-		kept := *r
-		kept.Cells = nil // the reader reuses cell slices after a flush
-		*keep = append(*keep, kept)
+		*keep = append(*keep, shown(r))
 	}
+}
+
+// The preview and its counts are kept on the import item, which DynamoDB
+// limits to 400 KB: what a file can make them hold is bounded.
+const (
+	maxShownChars   = 100 // of each value a preview row shows
+	maxErrorKinds   = 50  // distinct error texts counted apart
+	otherErrorsKind = "Other errors"
+)
+
+// errorKey is the key a row's error is counted under: the first
+// maxErrorKinds distinct texts, shortened, then all others together.
+func (v *validator) errorKey(key string) string {
+	key = clipText(key, maxShownChars)
+	if _, ok := v.sum.ErrorCounts[key]; ok || len(v.sum.ErrorCounts) < maxErrorKinds {
+		return key
+	}
+	return otherErrorsKind
+}
+
+// shown is a row as the preview shows it: its values shortened, without the
+// cells (the reader reuses them after a flush). The rows file keeps them whole.
+func shown(r *RowResult) RowResult {
+	k := *r
+	k.Cells = nil
+	for _, f := range []*string{&k.Error, &k.Reason, &k.Email, &k.FirstName, &k.LastName, &k.Group, &k.UserID,
+		&k.StudentEmail, &k.StudentID, &k.ParentEmail, &k.ParentID} {
+		*f = clipText(*f, maxShownChars)
+	}
+	return k
+}
+
+// clipText shortens s to n characters, marking the cut with an ellipsis.
+func clipText(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 func (v *validator) finish() {

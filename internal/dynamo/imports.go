@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
@@ -227,6 +228,9 @@ func (s *Store) update(ctx context.Context, schoolID, importID string, upd expre
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ReturnValues: types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	if tooLarge(err) {
+		return roster.Import{}, roster.Errorf(roster.ETOOLARGE, "The import would be larger than DynamoDB keeps in one item.")
+	}
 	if ccf, ok := conditionFailure(err); ok {
 		if len(ccf.Item) == 0 {
 			return roster.Import{}, errImportNotFound
@@ -439,6 +443,13 @@ func (s *Store) storeFailures(ctx context.Context, schoolID, importID string, fa
 func isConditionFailed(err error) bool {
 	_, ok := conditionFailure(err)
 	return ok
+}
+
+// tooLarge reports DynamoDB refusing an item over its size limit (400 KB):
+// no retry can mend that.
+func tooLarge(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" && strings.Contains(strings.ToLower(ae.ErrorMessage()), "size")
 }
 
 // conditionFailure returns the failed condition's error, with the item as
