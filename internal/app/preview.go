@@ -154,7 +154,7 @@ func (r *previewRun) fail(ctx context.Context, reason string) error {
 func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.PreviewResult {
 	rows := make([]roster.PreviewRow, 0, len(sum.Preview))
 	for i := range sum.Preview {
-		rows = append(rows, rowRecord(&sum.Preview[i]))
+		rows = append(rows, sum.Preview[i].PreviewRow)
 	}
 	warnings := append([]string{}, sum.Warnings...)
 	toImport := sum.Valid
@@ -169,22 +169,13 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 	}
 }
 
-// rowRecord is a row as the preview judged it, with its normalised values:
-// one line of an import's rows file (JSON), and a row of the preview table.
-// Confirm imports the rows whose status is valid (and, for relationships,
-// updated or unchanged).
-func rowRecord(r *csvimport.RowResult) roster.PreviewRow {
-	return roster.PreviewRow{Row: r.Row, Status: r.Status, Error: r.Error, Reason: r.Reason,
-		Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, Group: r.Group, UserID: r.UserID,
-		StudentEmail: r.StudentEmail, StudentID: r.StudentID, ParentEmail: r.ParentEmail, ParentID: r.ParentID,
-		RelationshipType: r.RelationshipType}
-}
-
-// rowsFile writes every row result as a JSON line.
+// rowsFile writes every row as the preview judged it, with its normalised
+// values, as a JSON line: the import's rows file. Confirm imports the rows
+// whose status is valid (and, for relationships, updated or unchanged).
 type rowsFile struct{ enc *json.Encoder }
 
 func (f *rowsFile) Start([]string) error             { return nil }
-func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(rowRecord(r)) }
+func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(r.PreviewRow) }
 
 // memberDirectory answers the engine's lookups from the store.
 type memberDirectory struct {

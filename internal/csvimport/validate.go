@@ -28,22 +28,10 @@ const (
 
 // RowResult is the outcome of one row, with its normalised values.
 type RowResult struct {
-	Row    int    `json:"row"`
-	Status Status `json:"status"`
-	Error  string `json:"error,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	// Users.
-	Email     string `json:"email,omitempty"`
-	FirstName string `json:"firstName,omitempty"`
-	LastName  string `json:"lastName,omitempty"`
-	Group     string `json:"group,omitempty"`
-	UserID    string `json:"userId,omitempty"`
-	// Relationships: each party's email (given, or found from the id given).
-	StudentEmail     string `json:"studentEmail,omitempty"`
-	StudentID        string `json:"studentId,omitempty"`
-	ParentEmail      string `json:"parentEmail,omitempty"`
-	ParentID         string `json:"parentId,omitempty"`
-	RelationshipType string `json:"relationshipType,omitempty"`
+	// The row as the preview judged it: its number, status, error or
+	// reason, and normalised values (for relationships, each party's email,
+	// given or found from the id given).
+	roster.PreviewRow
 	// Cells are the row as it was in the file, for the error file.
 	Cells []string `json:"-"`
 

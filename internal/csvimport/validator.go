@@ -82,7 +82,7 @@ func (v *validator) fail(r *RowResult, msg, key string) {
 // order, and queues the row.
 func (v *validator) check(rec Record) {
 	r := v.newRow()
-	*r = RowResult{Row: rec.Row, Cells: rec.Cells, Status: StatusValid}
+	*r = RowResult{PreviewRow: roster.PreviewRow{Row: rec.Row, Status: StatusValid}, Cells: rec.Cells}
 	v.pending = append(v.pending, r)
 	if n := nonEmptyBeyond(rec.Cells, len(v.rd.Header)); n > 0 {
 		v.fail(r, fmt.Sprintf("Row has %d more value(s) than the file has columns", n), keyExtraCells)
