@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/schoolroster/rosterimport/internal/app"
@@ -29,11 +26,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	// A school's writes share one partition: throttling is expected at term
-	// start, so retry it patiently rather than fail the batch.
-	env := lambdaenv.MustLoad(context.Background(), &cfg, awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 10; o.MaxBackoff = 20 * time.Second })
-	}))
+	env := lambdaenv.MustLoad(context.Background(), &cfg, lambdaenv.PatientRetries())
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	store := dynamo.NewStore(db, cfg.TableName)
 	confirmer := &app.Confirmer{

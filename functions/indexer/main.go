@@ -20,7 +20,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	env := lambdaenv.MustLoad(context.Background(), &cfg)
+	env := lambdaenv.MustLoad(context.Background(), &cfg, lambdaenv.PatientRetries())
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	store := dynamo.NewStore(db, cfg.TableName).UsersIndex(cfg.UsersIndexTable)
 	h := &eventsource.UserChanges{Indexer: store, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}

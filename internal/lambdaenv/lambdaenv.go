@@ -11,8 +11,11 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/caarlos0/env/v11"
@@ -33,6 +36,19 @@ func MustLoad(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions)
 		os.Exit(1)
 	}
 	return e
+}
+
+// PatientRetries is the AWS configuration of a function that writes a
+// school's rows at term start: throttling of one partition is expected, so
+// each call is retried up to 10 times with backoff up to 20 s, and without
+// the SDK's client-side retry quota, which would otherwise stop retrying
+// after a few hundred throttles and fail the batch ("retry quota exceeded").
+func PatientRetries() func(*awsconfig.LoadOptions) error {
+	return awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts, o.MaxBackoff, o.RateLimiter = 10, 20*time.Second, ratelimit.None
+		})
+	})
 }
 
 // Table is the configuration of a function that uses the roster table.

@@ -6,6 +6,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go"
 )
 
 type testConfig struct {
@@ -77,5 +80,24 @@ func unsetForTest(t *testing.T, key string) {
 	t.Setenv(key, "") // registers the restore
 	if err := os.Unsetenv(key); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPatientRetries(t *testing.T) {
+	var opts awsconfig.LoadOptions
+	if err := PatientRetries()(&opts); err != nil {
+		t.Fatal(err)
+	}
+	r := opts.Retryer()
+	if r.MaxAttempts() != 10 {
+		t.Errorf("MaxAttempts = %d, want 10", r.MaxAttempts())
+	}
+	// The default retry quota allows about a hundred throttled retries; these
+	// retries have none to run out of.
+	throttled := &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException"}
+	for i := 0; i < 1000; i++ {
+		if _, err := r.GetRetryToken(context.Background(), throttled); err != nil {
+			t.Fatalf("retry %d refused: %v", i, err)
+		}
 	}
 }
