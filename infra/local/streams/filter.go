@@ -129,7 +129,10 @@ func matchLeaf(alts []any, val any, present bool) bool {
 	for _, alt := range alts {
 		if m, ok := alt.(map[string]any); ok {
 			if ex, isExists := m["exists"]; isExists {
-				if ex.(bool) == present {
+				// As AWS: "exists" looks at leaf values only, so an object
+				// (an attribute's {"S": ...}) does not exist for it.
+				_, object := val.(map[string]any)
+				if ex.(bool) && present && !object || !ex.(bool) && !present {
 					return true
 				}
 				continue
