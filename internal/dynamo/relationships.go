@@ -171,20 +171,12 @@ func (s *Store) LinksOf(ctx context.Context, schoolID, email string, asParent bo
 	if after != "" {
 		in.ExclusiveStartKey = start(after)
 	}
-	out, err := s.db.Query(ctx, in)
+	links, lek, err := queryPage(ctx, s.db, in, "links", relationshipItem.relationship)
 	if err != nil {
-		return nil, "", roster.Internal(fmt.Errorf("query links: %w", err))
-	}
-	var items []relationshipItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", roster.Internal(err)
-	}
-	links := make([]roster.Relationship, len(items))
-	for i, it := range items {
-		links[i] = it.relationship()
+		return nil, "", err
 	}
 	next := ""
-	if out.LastEvaluatedKey != nil && len(links) > 0 {
+	if lek != nil && len(links) > 0 {
 		if last := links[len(links)-1]; asParent {
 			next = last.Student
 		} else {

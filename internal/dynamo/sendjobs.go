@@ -133,23 +133,34 @@ func (s *Store) HeldInvitations(ctx context.Context, schoolID, after string, lim
 	if after != "" {
 		in.ExclusiveStartKey = key(schoolPK(schoolID), userSK(after))
 	}
-	out, err := s.db.Query(ctx, in)
+	members, lek, err := queryPage(ctx, s.db, in, "held invitations", userItem.member)
 	if err != nil {
-		return nil, "", roster.Internal(fmt.Errorf("query held invitations: %w", err))
-	}
-	var items []userItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
-		return nil, "", roster.Internal(err)
-	}
-	members := make([]roster.Member, len(items))
-	for i, it := range items {
-		members[i] = it.member()
+		return nil, "", err
 	}
 	next := ""
-	if out.LastEvaluatedKey != nil {
-		next = strings.TrimPrefix(lastSK(out.LastEvaluatedKey), userPrefix)
+	if lek != nil {
+		next = strings.TrimPrefix(lastSK(lek), userPrefix)
 	}
 	return members, next, nil
+}
+
+// queryPage runs one Query and decodes its items with conv; it returns them
+// with the LastEvaluatedKey (nil on the last page).
+// Errors: EINTERNAL.
+func queryPage[I, T any](ctx context.Context, db API, in *dynamodb.QueryInput, what string, conv func(I) T) ([]T, map[string]types.AttributeValue, error) {
+	out, err := db.Query(ctx, in)
+	if err != nil {
+		return nil, nil, roster.Internal(fmt.Errorf("query %s: %w", what, err))
+	}
+	var items []I
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &items); err != nil {
+		return nil, nil, roster.Internal(fmt.Errorf("decode %s: %w", what, err))
+	}
+	list := make([]T, len(items))
+	for i, it := range items {
+		list[i] = conv(it)
+	}
+	return list, out.LastEvaluatedKey, nil
 }
 
 // lastSK is the sort key of a Query's LastEvaluatedKey.
