@@ -32,7 +32,7 @@ func authzMatrix() map[string]matrixRow {
 	s := "/schools/authz"
 	return map[string]matrixRow{
 		"POST /schools/{schoolId}/imports": {func(id string) (string, string, string) {
-			return "POST", s + "/imports", `{"kind":"users","csv":"email\nimp-` + id + `@authz.test\n"}`
+			return "POST", s + "/imports", `{"kind":"users","csv":"email\nimp-` + id + `@authz.school\n"}`
 		}, 201, 0},
 		"GET /schools/{schoolId}/imports":                             {get(s + "/imports"), 200, 0},
 		"GET /schools/{schoolId}/imports/{importId}":                  {get(s + "/imports/NOSUCHIMPORT"), 404, 0},
@@ -41,20 +41,20 @@ func authzMatrix() map[string]matrixRow {
 		"GET /schools/{schoolId}/templates/{file}":                    {get(s + "/templates/users.csv"), 200, 0},
 		"GET /schools/{schoolId}":                                     {get(s), 200, 0},
 		"GET /schools/{schoolId}/users":                               {get(s + "/users?q=t&limit=5"), 200, 0},
-		"POST /schools/{schoolId}/users":                              {perID("POST", s+"/users", `{"email":"new-%s@authz.test","send":false}`), 201, 0},
-		"GET /schools/{schoolId}/users/{email}":                       {perID("GET", s+"/users/t-%s@authz.test", ""), 200, 0},
-		"PATCH /schools/{schoolId}/users/{email}":                     {perID("PATCH", s+"/users/t-%s@authz.test", `{"firstName":"Changed"}`), 200, 0},
-		"DELETE /schools/{schoolId}/users/{email}":                    {perID("DELETE", s+"/users/x-%s@authz.test", ""), 200, 0},
+		"POST /schools/{schoolId}/users":                              {perID("POST", s+"/users", `{"email":"new-%s@authz.school","send":false}`), 201, 0},
+		"GET /schools/{schoolId}/users/{email}":                       {perID("GET", s+"/users/t-%s@authz.school", ""), 200, 0},
+		"PATCH /schools/{schoolId}/users/{email}":                     {perID("PATCH", s+"/users/t-%s@authz.school", `{"firstName":"Changed"}`), 200, 0},
+		"DELETE /schools/{schoolId}/users/{email}":                    {perID("DELETE", s+"/users/x-%s@authz.school", ""), 200, 0},
 		"GET /schools/{schoolId}/groups":                              {get(s + "/groups"), 200, 0},
 		"POST /schools/{schoolId}/groups":                             {perID("POST", s+"/groups", `{"name":"New %s"}`), 201, 0},
 		"PATCH /schools/{schoolId}/groups/{groupId}":                  {perID("PATCH", s+"/groups/g-%s", `{"name":"Renamed %[1]s"}`), 200, 0},
 		"DELETE /schools/{schoolId}/groups/{groupId}":                 {perID("DELETE", s+"/groups/d-%s", ""), 204, 0},
 		"GET /schools/{schoolId}/invitations":                         {get(s + "/invitations"), 200, 0},
-		"POST /schools/{schoolId}/invitations/send":                   {perID("POST", s+"/invitations/send", `{"emails":["held-%s@authz.test"]}`), 200, 0},
-		"POST /schools/{schoolId}/invitations/{email}/resend":         {perID("POST", s+"/invitations/resend-%s@authz.test/resend", ""), 200, 0},
-		"DELETE /schools/{schoolId}/invitations/{email}":              {perID("DELETE", s+"/invitations/cancel-%s@authz.test", ""), 200, 0},
-		"GET /schools/{schoolId}/relationships":                       {get(s + "/relationships?student=t-owner@authz.test"), 200, 0},
-		"DELETE /schools/{schoolId}/relationships/{student}/{parent}": {get2("DELETE", s+"/relationships/a@authz.test/b@authz.test"), 404, 0},
+		"POST /schools/{schoolId}/invitations/send":                   {perID("POST", s+"/invitations/send", `{"emails":["held-%s@authz.school"]}`), 200, 0},
+		"POST /schools/{schoolId}/invitations/{email}/resend":         {perID("POST", s+"/invitations/resend-%s@authz.school/resend", ""), 200, 0},
+		"DELETE /schools/{schoolId}/invitations/{email}":              {perID("DELETE", s+"/invitations/cancel-%s@authz.school", ""), 200, 0},
+		"GET /schools/{schoolId}/relationships":                       {get(s + "/relationships?student=t-owner@authz.school"), 200, 0},
+		"DELETE /schools/{schoolId}/relationships/{student}/{parent}": {get2("DELETE", s+"/relationships/a@authz.school/b@authz.school"), 404, 0},
 		"POST /invitations/accept":                                    {post("/invitations/accept", `{"token":"not-a-real-token"}`), 404, 404},
 		"GET /me":                                                     {get("/me"), 200, 200},
 	}
@@ -140,7 +140,7 @@ func setUpAuthz(t *testing.T) map[string]string {
 	ctx := context.Background()
 	st := store()
 	now := time.Now().UTC()
-	if err := st.CreateSchool(ctx, roster.School{ID: "authz", Name: "Authz School", CreatedAt: now}, roster.ActiveOwner("owner@authz.test", now)); err != nil {
+	if err := st.CreateSchool(ctx, roster.School{ID: "authz", Name: "Authz School", CreatedAt: now}, roster.ActiveOwner("owner@authz.school", now)); err != nil {
 		t.Fatal(err)
 	}
 	save := func(m roster.Member) {
@@ -153,14 +153,14 @@ func setUpAuthz(t *testing.T) map[string]string {
 			t.Fatalf("save %s: %v", m.Email, err)
 		}
 	}
-	save(roster.Member{Email: "manager@authz.test", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusActive})
-	save(roster.Member{Email: "member@authz.test", Groups: []string{"students"}, Status: roster.StatusActive})
-	save(roster.Member{Email: "removed@authz.test", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusRemoved})
+	save(roster.Member{Email: "manager@authz.school", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusActive})
+	save(roster.Member{Email: "member@authz.school", Groups: []string{"students"}, Status: roster.StatusActive})
+	save(roster.Member{Email: "removed@authz.school", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusRemoved})
 	for _, id := range identities {
-		save(roster.Member{Email: "t-" + id + "@authz.test", FirstName: "T", LastName: id, Groups: []string{"students"}, Status: roster.StatusActive})
-		save(roster.Member{Email: "x-" + id + "@authz.test", Groups: []string{"students"}, Status: roster.StatusActive})
+		save(roster.Member{Email: "t-" + id + "@authz.school", FirstName: "T", LastName: id, Groups: []string{"students"}, Status: roster.StatusActive})
+		save(roster.Member{Email: "x-" + id + "@authz.school", Groups: []string{"students"}, Status: roster.StatusActive})
 		for _, who := range []string{"held", "resend", "cancel"} {
-			save(roster.Member{Email: who + "-" + id + "@authz.test", Groups: []string{"students"}, Status: roster.StatusInvited,
+			save(roster.Member{Email: who + "-" + id + "@authz.school", Groups: []string{"students"}, Status: roster.StatusInvited,
 				MailStatus: roster.MailHeld, TokenHash: roster.HashToken(who + id)})
 		}
 		for _, g := range []roster.Group{{ID: "g-" + id, Name: "G " + id}, {ID: "d-" + id, Name: "D " + id}} {
@@ -177,9 +177,9 @@ func setUpAuthz(t *testing.T) map[string]string {
 		})
 	}
 	return map[string]string{
-		"owner": stack.Token("owner@authz.test"), "manager": stack.Token("manager@authz.test"), "member": stack.Token("member@authz.test"),
-		"removed": stack.Token("removed@authz.test"), "otherOwner": stack.Token(otherOwner), "noToken": "",
-		"expired":    mint("owner@authz.test", true, time.Now().Add(-time.Minute)),
-		"unverified": mint("owner@authz.test", false, time.Now().Add(time.Hour)),
+		"owner": stack.Token("owner@authz.school"), "manager": stack.Token("manager@authz.school"), "member": stack.Token("member@authz.school"),
+		"removed": stack.Token("removed@authz.school"), "otherOwner": stack.Token(otherOwner), "noToken": "",
+		"expired":    mint("owner@authz.school", true, time.Now().Add(-time.Minute)),
+		"unverified": mint("owner@authz.school", false, time.Now().Add(time.Hour)),
 	}
 }

@@ -106,7 +106,7 @@ func BenchmarkRelationships20k(b *testing.B) {
 			if u >= links {
 				group = "Parents"
 			}
-			fmt.Fprintf(&people, "p%05d@%s.test,First%d,Last%d,%s,U%05d\n", u, school, u, u, group, u)
+			fmt.Fprintf(&people, "p%05d@%s.school,First%d,Last%d,%s,U%05d\n", u, school, u, u, group, u)
 		}
 		id := uploadFile(b, tok, school, "people.csv", []byte(people.String()))
 		waitImport(b, tok, school, id, 10*time.Minute, statusIs(roster.ImportReady))
@@ -122,9 +122,9 @@ func BenchmarkRelationships20k(b *testing.B) {
 		for s := 0; s < links; s++ {
 			sid, semail := fmt.Sprintf("U%05d", s), ""
 			if s%2 == 1 {
-				sid, semail = "", fmt.Sprintf("p%05d@%s.test", s, school)
+				sid, semail = "", fmt.Sprintf("p%05d@%s.school", s, school)
 			}
-			fmt.Fprintf(&file, "%s,%s,p%05d@%s.test,%s\n", sid, semail, links+s%(users-links), school, types[s%len(types)])
+			fmt.Fprintf(&file, "%s,%s,p%05d@%s.school,%s\n", sid, semail, links+s%(users-links), school, types[s%len(types)])
 		}
 		previewLog, confirmLog := logSize(b, "PreviewFunction"), logSize(b, "ConfirmFunction")
 		rid := uploadKind(b, tok, school, "relationships", "links.csv", []byte(file.String()))

@@ -46,7 +46,7 @@ func groupCounts(t *testing.T, tok, school string) map[string]int {
 func TestConfirmCrashHalfWay(t *testing.T) {
 	const n = 3000
 	tok := seedSchool(t, "crash")
-	id := uploadFile(t, tok, "crash", "big.csv", usersFile("crash.test", n))
+	id := uploadFile(t, tok, "crash", "big.csv", usersFile("crash.school", n))
 	waitImport(t, tok, "crash", id, 60*time.Second, statusIs(roster.ImportReady))
 	before := stack.Invocations("ConfirmFunction")
 	apiJSON(t, "POST", "/schools/crash/imports/"+id+"/confirm", tok, nil, nil)
@@ -83,7 +83,7 @@ func TestConfirmCrashHalfWay(t *testing.T) {
 	if g := groupCounts(t, tok, "crash"); g["Students"] != n/3 || g["Staff"] != n/3+1 || g["Parents"] != n/3 {
 		t.Errorf("group counts %v, want %d each (+ the owner in Staff)", g, n/3)
 	}
-	mails := waitMails(t, "crash.test", n, 120*time.Second)
+	mails := waitMails(t, "crash.school", n, 120*time.Second)
 	for email, m := range mails {
 		if len(m) != 1 {
 			t.Fatalf("%s got %d mails", email, len(m))
@@ -140,7 +140,7 @@ func queuedRecord(t *testing.T, school, id string) string {
 func TestConfirmSameRecordDeliveredThrice(t *testing.T) {
 	const n = 1000
 	tok := seedSchool(t, "twice")
-	id := uploadFile(t, tok, "twice", "twice.csv", usersFile("twice.test", n))
+	id := uploadFile(t, tok, "twice", "twice.csv", usersFile("twice.school", n))
 	waitImport(t, tok, "twice", id, 60*time.Second, statusIs(roster.ImportReady))
 	apiJSON(t, "POST", "/schools/twice/imports/"+id+"/confirm", tok, nil, nil)
 	seq := queuedRecord(t, "twice", id)
@@ -171,7 +171,7 @@ func TestConfirmSameRecordDeliveredThrice(t *testing.T) {
 	if g := groupCounts(t, tok, "twice"); g["Students"]+g["Staff"]+g["Parents"] != n+1 {
 		t.Errorf("group counts %v add up to %d, want %d", g, g["Students"]+g["Staff"]+g["Parents"], n+1)
 	}
-	for email, m := range waitMails(t, "twice.test", n, 120*time.Second) {
+	for email, m := range waitMails(t, "twice.school", n, 120*time.Second) {
 		if len(m) != 1 {
 			t.Fatalf("%s got %d mails", email, len(m))
 		}
@@ -193,13 +193,13 @@ func functionSecret(t *testing.T) string {
 func TestMailerThrottled(t *testing.T) {
 	const n = 120
 	tok := seedSchool(t, "throttle")
-	id := uploadFile(t, tok, "throttle", "t.csv", usersFile("throttle.test", n))
+	id := uploadFile(t, tok, "throttle", "t.csv", usersFile("throttle.school", n))
 	waitImport(t, tok, "throttle", id, 60*time.Second, statusIs(roster.ImportReady))
 	throttled0, _ := sesProxy.counts()
 	sesProxy.throttleNext(4)
 	apiJSON(t, "POST", "/schools/throttle/imports/"+id+"/confirm", tok, nil, nil)
 	waitImport(t, tok, "throttle", id, 60*time.Second, finished)
-	mails := waitMails(t, "throttle.test", n, 120*time.Second)
+	mails := waitMails(t, "throttle.school", n, 120*time.Second)
 	for email, m := range mails {
 		if len(m) != 1 {
 			t.Fatalf("%s got %d mails", email, len(m))

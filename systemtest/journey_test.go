@@ -11,14 +11,14 @@ import (
 // The file of the journey: each of the five user errors of docs/product.md, an
 // existing member, and two people to invite (one with markup in a name).
 const journeyFile = "email,first_name,last_name,group\r\n" +
-	"ada@journey.test,Ada,Lovelace,Staff\r\n" + // 2 valid
+	"ada@journey.school,Ada,Lovelace,Staff\r\n" + // 2 valid
 	",No,Email,Students\r\n" + // 3 Email is required
 	"not-an-email,Bad,Format,\r\n" + // 4 Invalid email format
-	"has space@journey.test,Space,Person,\r\n" + // 5 Email contains spaces
-	"ADA@journey.test,Ada,Again,\r\n" + // 6 Duplicate email (same as row 2)
-	"eve@journey.test,Eve,Unknown,Wizards\r\n" + // 7 Unknown group: Wizards
-	"head@journey.test,Head,Teacher,Staff\r\n" + // 8 already a member
-	"bob@journey.test,Bob,<b>Bold</b>,\r\n" // 9 valid, Students
+	"has space@journey.school,Space,Person,\r\n" + // 5 Email contains spaces
+	"ADA@journey.school,Ada,Again,\r\n" + // 6 Duplicate email (same as row 2)
+	"eve@journey.school,Eve,Unknown,Wizards\r\n" + // 7 Unknown group: Wizards
+	"head@journey.school,Head,Teacher,Staff\r\n" + // 8 already a member
+	"bob@journey.school,Bob,<b>Bold</b>,\r\n" // 9 valid, Students
 
 func TestUsersImportJourney(t *testing.T) {
 	tok := seedSchool(t, "journey")
@@ -57,7 +57,7 @@ func TestUsersImportJourney(t *testing.T) {
 	}
 	errorsFile := download(t, tok, "journey", id, "errors")
 	if lines := strings.Split(strings.TrimSpace(errorsFile), "\r\n"); len(lines) != 6 || lines[0] != "email,first_name,last_name,group,error" ||
-		lines[5] != "eve@journey.test,Eve,Unknown,Wizards,Unknown group: Wizards" {
+		lines[5] != "eve@journey.school,Eve,Unknown,Wizards,Unknown group: Wizards" {
 		t.Errorf("error file:\n%s", errorsFile)
 	}
 	if got := download(t, tok, "journey", id, "uploaded"); got != journeyFile {
@@ -80,10 +80,10 @@ func TestUsersImportJourney(t *testing.T) {
 	}
 	results := download(t, tok, "journey", id, "results")
 	for _, line := range []string{
-		"2,ada@journey.test,Ada,Lovelace,Staff,,created,Invitation created and queued for sending",
-		"9,bob@journey.test,Bob,<b>Bold</b>,Students,,created,Invitation created and queued for sending",
-		"8,head@journey.test,Head,Teacher,Staff,,skipped,Already a member",
-		"6,ada@journey.test,Ada,Again,,,invalid,Duplicate email (same as row 2)",
+		"2,ada@journey.school,Ada,Lovelace,Staff,,created,Invitation created and queued for sending",
+		"9,bob@journey.school,Bob,<b>Bold</b>,Students,,created,Invitation created and queued for sending",
+		"8,head@journey.school,Head,Teacher,Staff,,skipped,Already a member",
+		"6,ada@journey.school,Ada,Again,,,invalid,Duplicate email (same as row 2)",
 	} {
 		if !strings.Contains(results, line+"\r\n") {
 			t.Errorf("results file lacks %q:\n%s", line, results)
@@ -92,8 +92,8 @@ func TestUsersImportJourney(t *testing.T) {
 
 	// Exactly one invitation per created user, to the right address, with a
 	// token that opens that user's invitation.
-	mails := waitMails(t, "journey.test", 2, 30*time.Second)
-	for _, email := range []string{"ada@journey.test", "bob@journey.test"} {
+	mails := waitMails(t, "journey.school", 2, 30*time.Second)
+	for _, email := range []string{"ada@journey.school", "bob@journey.school"} {
 		if len(mails[email]) != 1 {
 			t.Fatalf("%s got %d mails", email, len(mails[email]))
 		}
@@ -105,8 +105,8 @@ func TestUsersImportJourney(t *testing.T) {
 			t.Errorf("the token of %s opens %v", email, u)
 		}
 	}
-	if !strings.Contains(mails["bob@journey.test"][0].Body.HTML, "Hello Bob,") {
-		t.Errorf("bob's mail: %s", mails["bob@journey.test"][0].Body.HTML)
+	if !strings.Contains(mails["bob@journey.school"][0].Body.HTML, "Hello Bob,") {
+		t.Errorf("bob's mail: %s", mails["bob@journey.school"][0].Body.HTML)
 	}
 	groups := map[string]int{}
 	var school struct{ Groups []roster.Group }
@@ -129,10 +129,10 @@ func TestUsersImportJourney(t *testing.T) {
 	if done2.Status != roster.ImportCompleted || done2.Results != (roster.ImportResults{}) {
 		t.Errorf("re-import ended %s %+v", done2.Status, done2.Results)
 	}
-	waitMails(t, "journey.test", 2, 5*time.Second)
+	waitMails(t, "journey.school", 2, 5*time.Second)
 
 	// Invitations off: created, held, not sent.
-	id3 := uploadFile(t, tok, "journey", "later.csv", []byte("email,first_name\ncarl@journey.test,Carl\n"))
+	id3 := uploadFile(t, tok, "journey", "later.csv", []byte("email,first_name\ncarl@journey.school,Carl\n"))
 	waitImport(t, tok, "journey", id3, 30*time.Second, statusIs(roster.ImportReady))
 	var held roster.Import
 	if st := apiJSON(t, "POST", "/schools/journey/imports/"+id3+"/confirm", tok, map[string]bool{"sendInvitations": false}, &held); st != 202 || held.SendInvitations {
@@ -141,10 +141,10 @@ func TestUsersImportJourney(t *testing.T) {
 	if done3 := waitImport(t, tok, "journey", id3, 60*time.Second, finished); done3.Results.Created != 1 {
 		t.Errorf("held import: %+v", done3.Results)
 	}
-	if u := userItem(t, "journey", "carl@journey.test"); u["mailStatus"] != "held" || u["status"] != "invited" || u["sealedToken"] != nil {
+	if u := userItem(t, "journey", "carl@journey.school"); u["mailStatus"] != "held" || u["status"] != "invited" || u["sealedToken"] != nil {
 		t.Errorf("carl = %v, want an invited user with mail held and no sealed token", u)
 	}
-	waitMails(t, "journey.test", 2, 5*time.Second)
+	waitMails(t, "journey.school", 2, 5*time.Second)
 
 	// History, newest first.
 	var page struct {
@@ -159,7 +159,7 @@ func TestUsersImportJourney(t *testing.T) {
 func TestImportRoutesRefuseBadRequests(t *testing.T) {
 	tok := seedSchool(t, "strict")
 	other := seedSchool(t, "strictother")
-	id := uploadFile(t, tok, "strict", "a.csv", []byte("email\nann@strict.test\n"))
+	id := uploadFile(t, tok, "strict", "a.csv", []byte("email\nann@strict.school\n"))
 	waitImport(t, tok, "strict", id, 30*time.Second, statusIs(roster.ImportReady))
 	notReady := uploadFileNoPut(t, tok, "strict")
 
@@ -193,7 +193,7 @@ func TestImportRoutesRefuseBadRequests(t *testing.T) {
 	}
 
 	// Pasted text takes the same path as a file.
-	csv := "email,first_name\npaste@strict.test,Pat\n"
+	csv := "email,first_name\npaste@strict.school,Pat\n"
 	var v uploadView
 	if st := apiJSON(t, "POST", "/schools/strict/imports", tok, map[string]any{"kind": "users", "csv": csv}, &v); st != 201 || v.Upload != nil {
 		t.Fatalf("paste: %d %+v", st, v)

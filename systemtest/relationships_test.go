@@ -131,31 +131,31 @@ func TestSDSSamples(t *testing.T) {
 func TestRelationshipsJourney(t *testing.T) {
 	tok := seedSchool(t, "fam")
 	people := "email,first_name,last_name,group,user_id\n" +
-		"kid@fam.test,Kim,Ito,Students,K1\n" +
-		"kid2@fam.test,Kai,Ito,Students,K2\n" +
-		"mum@fam.test,Mia,Ito,Parents,P-MUM\n" +
-		"dad@fam.test,Dan,Ito,Parents,P-DAD\n" +
-		"other@fam.test,Oz,Oak,Parents,\n"
+		"kid@fam.school,Kim,Ito,Students,K1\n" +
+		"kid2@fam.school,Kai,Ito,Students,K2\n" +
+		"mum@fam.school,Mia,Ito,Parents,P-MUM\n" +
+		"dad@fam.school,Dan,Ito,Parents,P-DAD\n" +
+		"other@fam.school,Oz,Oak,Parents,\n"
 	users := importFile(t, tok, "fam", "users", "people.csv", []byte(people))
 	if done := confirmImport(t, tok, "fam", users.ID); done.Results.Created != 5 {
 		t.Fatalf("users = %+v", done.Results)
 	}
 
 	file := "student_email,student_id,parent_email,parent_id,relationship_type\n" +
-		"kid@fam.test,,mum@fam.test,,Mum\n" + //          2 valid: mum is mother
-		",,mum@fam.test,,\n" + //                         3
-		"kid@fam.test,,,,\n" + //                         4
-		"kid@fam.test,,KID@fam.test,,\n" + //             5
-		"kid@fam.test,,dad@fam.test,,neighbour\n" + //    6
-		"kid@fam.test,,mum@fam.test,,father\n" + //       7
-		"ghost@fam.test,,mum@fam.test,,\n" + //           8
-		"kid@fam.test,,ghost@fam.test,,\n" + //           9
+		"kid@fam.school,,mum@fam.school,,Mum\n" + //          2 valid: mum is mother
+		",,mum@fam.school,,\n" + //                         3
+		"kid@fam.school,,,,\n" + //                         4
+		"kid@fam.school,,KID@fam.school,,\n" + //             5
+		"kid@fam.school,,dad@fam.school,,neighbour\n" + //    6
+		"kid@fam.school,,mum@fam.school,,father\n" + //       7
+		"ghost@fam.school,,mum@fam.school,,\n" + //           8
+		"kid@fam.school,,ghost@fam.school,,\n" + //           9
 		",K2,,P-DAD,father\n" + //                        10 valid, by ids
-		"kid@fam.test,K2,dad@fam.test,,\n" + //           11
-		",K9,mum@fam.test,,\n" //                         12
+		"kid@fam.school,K2,dad@fam.school,,\n" + //           11
+		",K9,mum@fam.school,,\n" //                         12
 	rels := importFile(t, tok, "fam", "relationships", "family.csv", []byte(file))
 	want := []string{
-		"2 valid kid@fam.test>mum@fam.test mother",
+		"2 valid kid@fam.school>mum@fam.school mother",
 		"3 invalid Student: email or id is required",
 		"4 invalid Parent: email or id is required",
 		"5 invalid Student and parent cannot be the same person",
@@ -163,7 +163,7 @@ func TestRelationshipsJourney(t *testing.T) {
 		"7 invalid Duplicate of row 2",
 		"8 invalid Student not found in organisation",
 		"9 invalid Parent not found in organisation",
-		"10 valid kid2@fam.test>dad@fam.test father",
+		"10 valid kid2@fam.school>dad@fam.school father",
 		"11 invalid Student email and student id are different people",
 		"12 invalid Student not found in organisation",
 	}
@@ -174,7 +174,7 @@ func TestRelationshipsJourney(t *testing.T) {
 		t.Errorf("invalid rows first, counts %+v", rels.Counts)
 	}
 	errorsFile := download(t, tok, "fam", rels.ID, "errors")
-	if !strings.Contains(errorsFile, "kid@fam.test,,dad@fam.test,,neighbour,Invalid relationship type\r\n") {
+	if !strings.Contains(errorsFile, "kid@fam.school,,dad@fam.school,,neighbour,Invalid relationship type\r\n") {
 		t.Errorf("error file:\n%s", errorsFile)
 	}
 	done := confirmImport(t, tok, "fam", rels.ID)
@@ -182,12 +182,12 @@ func TestRelationshipsJourney(t *testing.T) {
 		t.Fatalf("confirm = %s %+v", done.Status, done.Results)
 	}
 	results := download(t, tok, "fam", rels.ID, "results")
-	if !strings.Contains(results, "10,kid2@fam.test,K2,dad@fam.test,P-DAD,father,created,\r\n") {
+	if !strings.Contains(results, "10,kid2@fam.school,K2,dad@fam.school,P-DAD,father,created,\r\n") {
 		t.Errorf("results:\n%s", results)
 	}
 
 	// The spec's own messages, in a file without id columns.
-	plain := importFile(t, tok, "fam", "relationships", "plain.csv", []byte("student_email,parent_email\n,mum@fam.test\nkid@fam.test,\n"))
+	plain := importFile(t, tok, "fam", "relationships", "plain.csv", []byte("student_email,parent_email\n,mum@fam.school\nkid@fam.school,\n"))
 	if got := rows(plain); strings.Join(got, "|") != "2 invalid Student email: email is required|3 invalid Parent email: email is required" {
 		t.Errorf("plain file: %v", got)
 	}
@@ -202,7 +202,7 @@ func TestRelationshipsJourney(t *testing.T) {
 	}
 
 	// A type change.
-	change := importFile(t, tok, "fam", "relationships", "change.csv", []byte("student_email,parent_email,relationship_type\nkid@fam.test,mum@fam.test,guardian\n"))
+	change := importFile(t, tok, "fam", "relationships", "change.csv", []byte("student_email,parent_email,relationship_type\nkid@fam.school,mum@fam.school,guardian\n"))
 	if change.Counts.Updated != 1 || change.Preview[0].Reason != "Type changes from mother to guardian" {
 		t.Fatalf("change preview = %+v %+v", change.Counts, change.Preview)
 	}
@@ -211,26 +211,26 @@ func TestRelationshipsJourney(t *testing.T) {
 	}
 
 	// The API: both directions, a user's page, removal, a removed person.
-	if got := links(t, tok, "fam", "student=K1"); strings.Join(got, "|") != "kid@fam.test>mum@fam.test guardian active=true" {
+	if got := links(t, tok, "fam", "student=K1"); strings.Join(got, "|") != "kid@fam.school>mum@fam.school guardian active=true" {
 		t.Errorf("K1's parents = %v", got)
 	}
 	var kid2 app.UserView
-	if st := apiJSON(t, "GET", "/schools/fam/users/kid2@fam.test", tok, nil, &kid2); st != 200 || len(kid2.Relationships) != 1 || kid2.Relationships[0].Parent.Email != "dad@fam.test" || kid2.UserID != "K2" {
+	if st := apiJSON(t, "GET", "/schools/fam/users/kid2@fam.school", tok, nil, &kid2); st != 200 || len(kid2.Relationships) != 1 || kid2.Relationships[0].Parent.Email != "dad@fam.school" || kid2.UserID != "K2" {
 		t.Errorf("kid2's page = %d %+v", st, kid2)
 	}
-	if st := apiJSON(t, "DELETE", "/schools/fam/users/dad@fam.test", tok, nil, nil); st != 200 {
+	if st := apiJSON(t, "DELETE", "/schools/fam/users/dad@fam.school", tok, nil, nil); st != 200 {
 		t.Fatalf("remove dad = %d", st)
 	}
-	if got := links(t, tok, "fam", "parent=P-DAD"); strings.Join(got, "|") != "kid2@fam.test>dad@fam.test father active=false" {
+	if got := links(t, tok, "fam", "parent=P-DAD"); strings.Join(got, "|") != "kid2@fam.school>dad@fam.school father active=false" {
 		t.Errorf("a removed parent's links = %v", got)
 	}
-	if st, _ := call(t, "DELETE", "/schools/fam/relationships/kid@fam.test/P-MUM", tok, ""); st != 204 {
+	if st, _ := call(t, "DELETE", "/schools/fam/relationships/kid@fam.school/P-MUM", tok, ""); st != 204 {
 		t.Errorf("unlink = %d", st)
 	}
-	if st, _ := call(t, "DELETE", "/schools/fam/relationships/kid@fam.test/P-MUM", tok, ""); st != 404 {
+	if st, _ := call(t, "DELETE", "/schools/fam/relationships/kid@fam.school/P-MUM", tok, ""); st != 404 {
 		t.Errorf("unlink again = %d", st)
 	}
-	if got := links(t, tok, "fam", "student=kid@fam.test"); len(got) != 0 {
+	if got := links(t, tok, "fam", "student=kid@fam.school"); len(got) != 0 {
 		t.Errorf("after unlink = %v", got)
 	}
 	var e apiError

@@ -84,48 +84,48 @@ func TestManagersDay(t *testing.T) {
 
 	// The owner invites a manager, who accepts from the mail.
 	var v app.UserView
-	if st := apiJSON(t, "POST", u, owner, map[string]any{"email": "Mina.Park@Day.test", "firstName": "Mina", "lastName": "Park", "role": "manager"}, &v); st != 201 || v.Email != "mina.park@day.test" || v.Role != "manager" || v.Status != "invited" || v.MailStatus != "queued" {
+	if st := apiJSON(t, "POST", u, owner, map[string]any{"email": "Mina.Park@Day.school", "firstName": "Mina", "lastName": "Park", "role": "manager"}, &v); st != 201 || v.Email != "mina.park@day.school" || v.Role != "manager" || v.Status != "invited" || v.MailStatus != "queued" {
 		t.Fatalf("invite manager = %d %+v", st, v)
 	}
-	mgr := stack.Token("mina.park@day.test")
+	mgr := stack.Token("mina.park@day.school")
 	if st, _ := apiJSON2(t, "GET", "/schools/day", mgr); st != 403 {
 		t.Fatalf("an invited manager reached the school: %d", st)
 	}
-	if st, a := accept(t, mgr, mailFor(t, "mina.park@day.test", 1)); st != 200 || a.Status != "active" || a.SchoolName != "day School" || a.JoinedAt == nil {
+	if st, a := accept(t, mgr, mailFor(t, "mina.park@day.school", 1)); st != 200 || a.Status != "active" || a.SchoolName != "day School" || a.JoinedAt == nil {
 		t.Fatalf("manager accepts = %d %+v", st, a)
 	}
 
 	// The manager invites three people, one held.
 	for _, p := range []map[string]any{
-		{"email": "zoe@day.test", "firstName": "Zoë", "lastName": "Brown", "groups": []string{"Students"}},
-		{"email": "ali@day.test", "firstName": "Ali", "lastName": "McAllister", "groups": []string{"staff"}},
-		{"email": "hana@day.test", "firstName": "Hana", "lastName": "Ito", "groups": []string{"Parents"}, "send": false},
+		{"email": "zoe@day.school", "firstName": "Zoë", "lastName": "Brown", "groups": []string{"Students"}},
+		{"email": "ali@day.school", "firstName": "Ali", "lastName": "McAllister", "groups": []string{"staff"}},
+		{"email": "hana@day.school", "firstName": "Hana", "lastName": "Ito", "groups": []string{"Parents"}, "send": false},
 	} {
 		if st := apiJSON(t, "POST", u, mgr, p, &v); st != 201 {
 			t.Fatalf("invite %v = %d", p["email"], st)
 		}
 	}
 	var e apiError
-	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "ZOE@day.test"}, &e); st != 409 || e.Error.Message != "zoe@day.test already has a pending invitation." {
+	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "ZOE@day.school"}, &e); st != 409 || e.Error.Message != "zoe@day.school already has a pending invitation." {
 		t.Errorf("invite twice = %d %+v", st, e)
 	}
-	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "head@day.test"}, &e); st != 409 || e.Error.Message != "head@day.test is already a member of this school." {
+	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "head@day.school"}, &e); st != 409 || e.Error.Message != "head@day.school is already a member of this school." {
 		t.Errorf("invite the owner = %d %+v", st, e)
 	}
-	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "x@day.test", "role": "owner"}, &e); st != 403 {
+	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "x@day.school", "role": "owner"}, &e); st != 403 {
 		t.Errorf("a manager invited an owner: %d %+v", st, e)
 	}
-	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "bad email@day.test"}, &e); st != 400 || e.Error.Message != "Email contains spaces." {
+	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "bad email@day.school"}, &e); st != 400 || e.Error.Message != "Email contains spaces." {
 		t.Errorf("invite a bad address = %d %+v", st, e)
 	}
 
 	// Search and filter.
-	waitList(t, mgr, u+"?q=zo", is("zoe@day.test"))
-	waitList(t, mgr, u+"?q=ZOË", is("zoe@day.test"))
-	waitList(t, mgr, u+"?q=mc", is("ali@day.test"))
-	waitList(t, mgr, u+"?group=parents", is("hana@day.test"))
-	waitList(t, mgr, u+"?status=invited", is("zoe@day.test", "ali@day.test", "hana@day.test"))
-	all := waitList(t, mgr, u, is("head@day.test", "mina.park@day.test", "zoe@day.test", "ali@day.test", "hana@day.test"))
+	waitList(t, mgr, u+"?q=zo", is("zoe@day.school"))
+	waitList(t, mgr, u+"?q=ZOË", is("zoe@day.school"))
+	waitList(t, mgr, u+"?q=mc", is("ali@day.school"))
+	waitList(t, mgr, u+"?group=parents", is("hana@day.school"))
+	waitList(t, mgr, u+"?status=invited", is("zoe@day.school", "ali@day.school", "hana@day.school"))
+	all := waitList(t, mgr, u, is("head@day.school", "mina.park@day.school", "zoe@day.school", "ali@day.school", "hana@day.school"))
 	var order []string
 	for _, x := range all.Users {
 		order = append(order, x.LastName)
@@ -144,34 +144,34 @@ func TestManagersDay(t *testing.T) {
 
 	// Change groups: the counts follow.
 	before := groupCounts(t, mgr, "day")
-	if st := apiJSON(t, "PATCH", u+"/zoe@day.test", mgr, map[string]any{"groups": []string{"Parents", "Students"}}, &v); st != 200 || len(v.Groups) != 2 || v.UpdatedBy != "mina.park@day.test" {
+	if st := apiJSON(t, "PATCH", u+"/zoe@day.school", mgr, map[string]any{"groups": []string{"Parents", "Students"}}, &v); st != 200 || len(v.Groups) != 2 || v.UpdatedBy != "mina.park@day.school" {
 		t.Fatalf("change groups = %d %+v", st, v)
 	}
 	after := groupCounts(t, mgr, "day")
 	if after["Parents"] != before["Parents"]+1 || after["Students"] != before["Students"] {
 		t.Errorf("counts %v -> %v", before, after)
 	}
-	waitList(t, mgr, u+"?group=parents", is("hana@day.test", "zoe@day.test"))
-	if st := apiJSON(t, "PATCH", u+"/mina.park@day.test", mgr, map[string]any{"role": ""}, &e); st != 403 {
+	waitList(t, mgr, u+"?group=parents", is("hana@day.school", "zoe@day.school"))
+	if st := apiJSON(t, "PATCH", u+"/mina.park@day.school", mgr, map[string]any{"role": ""}, &e); st != 403 {
 		t.Errorf("a manager changed their own role: %d", st)
 	}
 
 	// Resend: the old link stops working and the new one works; a second
 	// resend straight after is refused.
-	oldZoe := mailFor(t, "zoe@day.test", 1)
+	oldZoe := mailFor(t, "zoe@day.school", 1)
 	time.Sleep(resendInterval)
-	if st := apiJSON(t, "POST", "/schools/day/invitations/zoe@day.test/resend", mgr, nil, &v); st != 200 || v.SendCount != 2 {
+	if st := apiJSON(t, "POST", "/schools/day/invitations/zoe@day.school/resend", mgr, nil, &v); st != 200 || v.SendCount != 2 {
 		t.Fatalf("resend = %d %+v", st, v)
 	}
-	if st := apiJSON(t, "POST", "/schools/day/invitations/zoe@day.test/resend", mgr, nil, &e); st != 429 {
+	if st := apiJSON(t, "POST", "/schools/day/invitations/zoe@day.school/resend", mgr, nil, &e); st != 429 {
 		t.Errorf("resend again at once = %d %+v", st, e)
 	}
-	newZoe := mailFor(t, "zoe@day.test", 2)
-	zoe := stack.Token("zoe@day.test")
+	newZoe := mailFor(t, "zoe@day.school", 2)
+	zoe := stack.Token("zoe@day.school")
 	if st, _ := accept(t, zoe, oldZoe); st != 404 {
 		t.Errorf("the replaced token = %d, want 404", st)
 	}
-	aliToken := mailFor(t, "ali@day.test", 1)
+	aliToken := mailFor(t, "ali@day.school", 1)
 	if st, _ := accept(t, zoe, aliToken); st != 403 {
 		t.Errorf("Zoë accepting Ali's invitation = %d, want 403", st)
 	}
@@ -181,29 +181,29 @@ func TestManagersDay(t *testing.T) {
 	if st, a := accept(t, zoe, newZoe); st != 200 || a.Status != "active" {
 		t.Errorf("accept again = %d %+v", st, a)
 	}
-	waitList(t, mgr, u+"?status=active&q=zo", is("zoe@day.test"))
+	waitList(t, mgr, u+"?status=active&q=zo", is("zoe@day.school"))
 
 	// Cancel: Ali's link stops working.
-	if st := apiJSON(t, "DELETE", "/schools/day/invitations/ali@day.test", mgr, nil, &v); st != 200 || v.Status != "removed" {
+	if st := apiJSON(t, "DELETE", "/schools/day/invitations/ali@day.school", mgr, nil, &v); st != 200 || v.Status != "removed" {
 		t.Fatalf("cancel = %d %+v", st, v)
 	}
-	if st, _ := accept(t, stack.Token("ali@day.test"), aliToken); st != 404 {
+	if st, _ := accept(t, stack.Token("ali@day.school"), aliToken); st != 404 {
 		t.Errorf("a cancelled invitation = %d, want 404", st)
 	}
 
 	// Send the held invitation; Hana accepts.
 	var sent app.SendResult
-	if st := apiJSON(t, "POST", "/schools/day/invitations/send", mgr, map[string]any{"emails": []string{"hana@day.test", "zoe@day.test"}}, &sent); st != 200 ||
-		strings.Join(sent.Queued, ",") != "hana@day.test" || len(sent.Skipped) != 1 {
+	if st := apiJSON(t, "POST", "/schools/day/invitations/send", mgr, map[string]any{"emails": []string{"hana@day.school", "zoe@day.school"}}, &sent); st != 200 ||
+		strings.Join(sent.Queued, ",") != "hana@day.school" || len(sent.Skipped) != 1 {
 		t.Fatalf("send held = %d %+v", st, sent)
 	}
-	if st, a := accept(t, stack.Token("hana@day.test"), mailFor(t, "hana@day.test", 1)); st != 200 || a.Status != "active" {
+	if st, a := accept(t, stack.Token("hana@day.school"), mailFor(t, "hana@day.school", 1)); st != 200 || a.Status != "active" {
 		t.Fatalf("Hana accepts = %d %+v", st, a)
 	}
 
 	// Remove Zoë: access and counts go at once; her record stays.
 	counts := groupCounts(t, mgr, "day")
-	if st := apiJSON(t, "DELETE", u+"/zoe@day.test", mgr, nil, &v); st != 200 || v.Status != "removed" || v.RemovedBy != "mina.park@day.test" {
+	if st := apiJSON(t, "DELETE", u+"/zoe@day.school", mgr, nil, &v); st != 200 || v.Status != "removed" || v.RemovedBy != "mina.park@day.school" {
 		t.Fatalf("remove = %d %+v", st, v)
 	}
 	if c := groupCounts(t, mgr, "day"); c["Parents"] != counts["Parents"]-1 || c["Students"] != counts["Students"]-1 {
@@ -213,13 +213,13 @@ func TestManagersDay(t *testing.T) {
 	if st := apiJSON(t, "GET", "/me", zoe, nil, &me); st != 200 || len(me.Schools) != 0 {
 		t.Errorf("a removed user's /me = %d %+v", st, me)
 	}
-	waitList(t, mgr, u+"?status=removed", is("ali@day.test", "zoe@day.test"))
+	waitList(t, mgr, u+"?status=removed", is("ali@day.school", "zoe@day.school"))
 
 	// Re-invite Zoë: invited again, with no role and the new groups.
-	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "zoe@day.test", "groups": []string{"Students"}}, &v); st != 201 || v.Status != "invited" || v.Role != "" || len(v.Groups) != 1 || v.FirstName != "Zoë" {
+	if st := apiJSON(t, "POST", u, mgr, map[string]any{"email": "zoe@day.school", "groups": []string{"Students"}}, &v); st != 201 || v.Status != "invited" || v.Role != "" || len(v.Groups) != 1 || v.FirstName != "Zoë" {
 		t.Fatalf("re-invite = %d %+v", st, v)
 	}
-	if st := apiJSON(t, "GET", "/me", stack.Token("hana@day.test"), nil, &me); st != 200 || len(me.Schools) != 1 || me.Schools[0].SchoolID != "day" || me.Schools[0].Status != "active" {
+	if st := apiJSON(t, "GET", "/me", stack.Token("hana@day.school"), nil, &me); st != 200 || len(me.Schools) != 1 || me.Schools[0].SchoolID != "day" || me.Schools[0].Status != "active" {
 		t.Errorf("Hana's /me = %d %+v", st, me)
 	}
 }
@@ -236,20 +236,20 @@ func apiJSON2(t *testing.T, method, path, token string) (int, []byte) {
 func TestSendAllHeld(t *testing.T) {
 	const n = 250
 	tok := seedSchool(t, "sendall")
-	id := uploadFile(t, tok, "sendall", "held.csv", usersFile("sendall.test", n))
+	id := uploadFile(t, tok, "sendall", "held.csv", usersFile("sendall.school", n))
 	waitImport(t, tok, "sendall", id, 60*time.Second, statusIs(roster.ImportReady))
 	if st := apiJSON(t, "POST", "/schools/sendall/imports/"+id+"/confirm", tok, map[string]bool{"sendInvitations": false}, nil); st != 202 {
 		t.Fatalf("confirm = %d", st)
 	}
 	waitImport(t, tok, "sendall", id, 60*time.Second, finished)
-	if got := len(mailsTo(t, "sendall.test")); got != 0 {
+	if got := len(mailsTo(t, "sendall.school")); got != 0 {
 		t.Fatalf("%d mails before sending, want none", got)
 	}
 	var res app.SendResult
 	if st := apiJSON(t, "POST", "/schools/sendall/invitations/send", tok, map[string]bool{"all": true}, &res); st != 202 || res.Job == nil || res.Job.Status != roster.JobQueued {
 		t.Fatalf("send all = %d %+v", st, res)
 	}
-	mails := waitMails(t, "sendall.test", n, 60*time.Second)
+	mails := waitMails(t, "sendall.school", n, 60*time.Second)
 	if len(mails) != n {
 		t.Errorf("%d people mailed, want %d", len(mails), n)
 	}
@@ -257,5 +257,5 @@ func TestSendAllHeld(t *testing.T) {
 	if st := apiJSON(t, "POST", "/schools/sendall/invitations/send", tok, map[string]bool{"all": true}, &res); st != 202 {
 		t.Fatalf("send all again = %d", st)
 	}
-	waitMails(t, "sendall.test", n, 3*time.Second)
+	waitMails(t, "sendall.school", n, 3*time.Second)
 }

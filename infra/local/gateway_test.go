@@ -44,7 +44,7 @@ func apiDo(t *testing.T, method, path, token, contentType string, body io.Reader
 func TestJWTAuthorizer(t *testing.T) {
 	now := time.Now()
 	valid := func(over jwt.MapClaims) jwt.MapClaims {
-		c := jwt.MapClaims{"email": "ann@school.test", "iss": gateway.LocalIssuer, "aud": gateway.LocalAudience,
+		c := jwt.MapClaims{"email": "ann@school.school", "iss": gateway.LocalIssuer, "aud": gateway.LocalAudience,
 			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 		for k, v := range over {
 			if v == nil {
@@ -110,7 +110,7 @@ func TestJWTAuthorizer(t *testing.T) {
 			if err := json.Unmarshal(body, &got); err != nil {
 				t.Fatal(err)
 			}
-			if got.Route != "GET /hello/{name}" || got.Path["name"] != "ann" || got.Claims["email"] != "ann@school.test" {
+			if got.Route != "GET /hello/{name}" || got.Path["name"] != "ann" || got.Claims["email"] != "ann@school.school" {
 				t.Errorf("function saw route %q path %v claims %v", got.Route, got.Path, got.Claims)
 			}
 		})
@@ -118,7 +118,7 @@ func TestJWTAuthorizer(t *testing.T) {
 }
 
 func TestGatewayPayloadFormat(t *testing.T) {
-	tok := fixture.Token("ann@school.test")
+	tok := fixture.Token("ann@school.school")
 	t.Run("query, escaped path parameter and text body", func(t *testing.T) {
 		status, _, body := apiDo(t, http.MethodPost, "/hello/a%2Bb%40x.org?q=1&q=2&z=%C3%A9", tok, "application/json", strings.NewReader(`{"k":1}`))
 		if status != 200 {

@@ -56,7 +56,7 @@ func objectExists(t *testing.T, key string) bool {
 func TestS3UploadPlumbing(t *testing.T) {
 	ctx := context.Background()
 	bucket := fixture.Buckets["Bucket"]
-	body := []byte("email\nann@school.test\n")
+	body := []byte("email\nann@school.school\n")
 
 	// Objects the subscription's prefix and suffix leave out.
 	for _, key := range []string{"other/a.csv", "uploads/a.txt"} {

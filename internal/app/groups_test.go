@@ -63,7 +63,7 @@ func TestGroupUseCases(t *testing.T) {
 	err = g.Delete(ctx, asManager, "s1", "staff")
 	wantMessage(t, err, roster.ECONFLICT, "The group Staff has 2 members. Move or remove them before deleting it.")
 
-	_, err = g.List(ctx, caller("kid@hill.test", "sub-kid"), "s1")
+	_, err = g.List(ctx, caller("kid@hill.school", "sub-kid"), "s1")
 	wantMessage(t, err, roster.EFORBIDDEN, "")
 	if len(f.created) != 1 {
 		t.Errorf("created = %v", f.created)

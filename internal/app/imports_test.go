@@ -10,7 +10,7 @@ import (
 )
 
 // fakeImportStore is an ImportStore whose behaviour tests set with functions;
-// role checks find one owner, owner@hill.test of school s1.
+// role checks find one owner, owner@hill.school of school s1.
 type fakeImportStore struct {
 	fakeSchoolStore
 	createImport  func(imp roster.Import, artifacts map[roster.Artifact]string) error
@@ -55,11 +55,11 @@ func (f *fakeImportFiles) Put(_ context.Context, key string, body []byte, _ stri
 	return f.put(key, body)
 }
 
-var owner = Caller{Email: "owner@hill.test", EmailVerified: true, Sub: "sub-owner"}
+var owner = Caller{Email: "owner@hill.school", EmailVerified: true, Sub: "sub-owner"}
 
-// ownerOnly finds owner@hill.test as the active owner of s1 and nobody else.
+// ownerOnly finds owner@hill.school as the active owner of s1 and nobody else.
 func ownerOnly(schoolID, email string) (roster.Member, error) {
-	if schoolID == "s1" && email == "owner@hill.test" {
+	if schoolID == "s1" && email == "owner@hill.school" {
 		return roster.Member{SchoolID: schoolID, Email: email, Role: roster.RoleOwner, Status: roster.StatusActive}, nil
 	}
 	return roster.Member{}, roster.Errorf(roster.ENOTFOUND, "User not found.")
@@ -95,9 +95,9 @@ func TestImportsStart(t *testing.T) {
 		wantUpload  bool
 	}{
 		{"upload", owner, StartImport{Kind: "users", FileName: `C:\exports\users.csv`, Size: 120}, "", "", "users.csv", "", true},
-		{"paste", owner, StartImport{Kind: "users", CSV: csv("email\nzoe@hill.test\n")}, "", "", "pasted.csv", "email\nzoe@hill.test\n", false},
+		{"paste", owner, StartImport{Kind: "users", CSV: csv("email\nzoe@hill.school\n")}, "", "", "pasted.csv", "email\nzoe@hill.school\n", false},
 		{"no sign-in", Caller{}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EUNAUTHORIZED, "Sign in to continue.", "", "", false},
-		{"not an admin", Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
+		{"not an admin", Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, StartImport{Kind: "users", FileName: "u.csv", Size: 1}, roster.EFORBIDDEN, "", "", "", false},
 		{"no kind", owner, StartImport{FileName: "u.csv", Size: 1}, roster.EINVALID, `kind is required: "users" or "relationships".`, "", "", false},
 		{"unknown kind", owner, StartImport{Kind: "teachers", FileName: "u.csv", Size: 1}, roster.EINVALID, `Unknown kind "teachers": use "users" or "relationships".`, "", "", false},
 		{"relationships", owner, StartImport{Kind: "relationships", FileName: "links.csv", Size: 120}, "", "", "links.csv", "", true},
@@ -121,7 +121,7 @@ func TestImportsStart(t *testing.T) {
 			files := &fakeImportFiles{
 				put: func(key string, body []byte) error { putKey, putBody = key, string(body); return nil },
 				presignPut: func(key string, size int64) (string, map[string]string, error) {
-					return "https://s3.test/" + key, map[string]string{"content-length": "120"}, nil
+					return "https://s3.school/" + key, map[string]string{"content-length": "120"}, nil
 				},
 			}
 			got, err := newImports(store, files).Start(context.Background(), tt.caller, "s1", tt.req)
@@ -139,7 +139,7 @@ func TestImportsStart(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(created) != 1 || got.ID != "IMP1" || got.FileName != tt.wantName || got.Status != roster.ImportAwaitingUpload ||
-				got.UploadedBy != "owner@hill.test" || !got.CreatedAt.Equal(t0) {
+				got.UploadedBy != "owner@hill.school" || !got.CreatedAt.Equal(t0) {
 				t.Errorf("import = %+v (created %d)", got.Import, len(created))
 			}
 			if artifacts[roster.ArtifactUploaded] != "uploads/s1/IMP1" {
@@ -151,7 +151,7 @@ func TestImportsStart(t *testing.T) {
 			if (got.Upload != nil) != tt.wantUpload {
 				t.Fatalf("upload = %+v, want one: %v", got.Upload, tt.wantUpload)
 			}
-			if got.Upload != nil && (got.Upload.URL != "https://s3.test/uploads/s1/IMP1" || got.Upload.Method != "PUT" || !got.Upload.ExpiresAt.Equal(t0.Add(10*time.Minute))) {
+			if got.Upload != nil && (got.Upload.URL != "https://s3.school/uploads/s1/IMP1" || got.Upload.Method != "PUT" || !got.Upload.ExpiresAt.Equal(t0.Add(10*time.Minute))) {
 				t.Errorf("upload = %+v", got.Upload)
 			}
 		})
@@ -208,13 +208,13 @@ func TestImportsConfirm(t *testing.T) {
 			if err != nil || changed != tt.wantChanged || !imp.Status.Confirmed() {
 				t.Fatalf("Confirm = %s, changed %v, %v; want changed %v", imp.Status, changed, err, tt.wantChanged)
 			}
-			if changed && (confirmedBy != "owner@hill.test" || !imp.SendInvitations) {
+			if changed && (confirmedBy != "owner@hill.school" || !imp.SendInvitations) {
 				t.Errorf("confirmed by %q, send %v", confirmedBy, imp.SendInvitations)
 			}
 		})
 	}
 	t.Run("not an admin", func(t *testing.T) {
-		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, "s1", "IMP1", true)
+		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, "s1", "IMP1", true)
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }
@@ -287,7 +287,7 @@ func TestImportsFileURL(t *testing.T) {
 				exists: func(string) (bool, error) { return tt.exists, nil },
 				presignGet: func(key, name string) (string, error) {
 					gotKey, gotName = key, name
-					return "https://s3.test/" + key, nil
+					return "https://s3.school/" + key, nil
 				},
 			}
 			url, err := newImports(store, files).FileURL(context.Background(), owner, "s1", "IMP1", tt.file)
@@ -298,7 +298,7 @@ func TestImportsFileURL(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || gotKey != tt.wantKey || gotName != tt.wantName || url != "https://s3.test/"+tt.wantKey {
+			if err != nil || gotKey != tt.wantKey || gotName != tt.wantName || url != "https://s3.school/"+tt.wantKey {
 				t.Errorf("FileURL = %q, %v (key %q, name %q); want key %q, name %q", url, err, gotKey, gotName, tt.wantKey, tt.wantName)
 			}
 		})
@@ -345,7 +345,7 @@ func TestImportsTemplate(t *testing.T) {
 		}
 	})
 	t.Run("not an admin", func(t *testing.T) {
-		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.test", EmailVerified: true, Sub: "sub-eve"}, "s1", "users.csv")
+		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, "s1", "users.csv")
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }

@@ -64,33 +64,33 @@ func TestMailerSend(t *testing.T) {
 			SendCount: sendCount, SealedToken: sealer.Seal("tok-"+email, "s", email)}
 	}
 	store := &fakeMailerStore{failed: map[string]string{}, states: map[string]roster.MailState{
-		"ok@x.test":       queued("ok@x.test", 1),
-		"dup@x.test":      queued("dup@x.test", 1),
-		"resent@x.test":   queued("resent@x.test", 2),
-		"rejected@x.test": queued("rejected@x.test", 1),
-		"later@x.test":    queued("later@x.test", 1),
-		"sent@x.test":     {SchoolID: "s", Email: "sent@x.test", Status: roster.StatusInvited, MailStatus: roster.MailSent, SendCount: 1},
-		"badseal@x.test":  {SchoolID: "s", Email: "badseal@x.test", Status: roster.StatusInvited, MailStatus: roster.MailQueued, SendCount: 1, SealedToken: "garbage"},
+		"ok@x.school":       queued("ok@x.school", 1),
+		"dup@x.school":      queued("dup@x.school", 1),
+		"resent@x.school":   queued("resent@x.school", 2),
+		"rejected@x.school": queued("rejected@x.school", 1),
+		"later@x.school":    queued("later@x.school", 1),
+		"sent@x.school":     {SchoolID: "s", Email: "sent@x.school", Status: roster.StatusInvited, MailStatus: roster.MailSent, SendCount: 1},
+		"badseal@x.school":  {SchoolID: "s", Email: "badseal@x.school", Status: roster.StatusInvited, MailStatus: roster.MailQueued, SendCount: 1, SealedToken: "garbage"},
 	}}
 	sender := &fakeSender{outcome: func(e Email) SendOutcome {
 		switch e.To {
-		case "rejected@x.test":
+		case "rejected@x.school":
 			return SendOutcome{Permanent: true, Code: "MESSAGE_REJECTED", Err: errors.New("MESSAGE_REJECTED: Email address is not verified. <script>")}
-		case "later@x.test":
+		case "later@x.school":
 			return SendOutcome{Err: errors.New("TRANSIENT_FAILURE")}
 		}
 		return SendOutcome{MessageID: "m-" + e.To}
 	}}
-	m := &Mailer{Store: store, Sender: sender, Sealer: sealer, AppBaseURL: "https://app.test/", Now: time.Now,
+	m := &Mailer{Store: store, Sender: sender, Sealer: sealer, AppBaseURL: "https://app.school/", Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	rec := func(id, email string, n int) QueuedMail {
 		return QueuedMail{RecordID: id, SchoolID: "s", Email: email, SendCount: n}
 	}
 	retry := m.Send(context.Background(), []QueuedMail{
-		rec("1", "ok@x.test", 1), rec("2", "dup@x.test", 1), rec("3", "dup@x.test", 1), // the same send twice
-		rec("4", "resent@x.test", 1), // an older send: a newer record will come
-		rec("5", "rejected@x.test", 1), rec("6", "later@x.test", 1), rec("7", "sent@x.test", 1),
-		rec("8", "gone@x.test", 1), rec("9", "badseal@x.test", 1),
+		rec("1", "ok@x.school", 1), rec("2", "dup@x.school", 1), rec("3", "dup@x.school", 1), // the same send twice
+		rec("4", "resent@x.school", 1), // an older send: a newer record will come
+		rec("5", "rejected@x.school", 1), rec("6", "later@x.school", 1), rec("7", "sent@x.school", 1),
+		rec("8", "gone@x.school", 1), rec("9", "badseal@x.school", 1),
 	})
 	if strings.Join(retry, ",") != "6" {
 		t.Errorf("retry = %v, want only the transient failure", retry)
@@ -98,26 +98,26 @@ func TestMailerSend(t *testing.T) {
 	if len(sender.calls) != 1 || len(sender.calls[0]) != 4 {
 		t.Fatalf("calls = %v, want one call with ok, dup, rejected, later", sender.calls)
 	}
-	if got := sender.calls[0][0]; got.AcceptURL != "https://app.test/accept?token=tok-ok%40x.test" || got.SchoolName != "Hill & Dale" {
+	if got := sender.calls[0][0]; got.AcceptURL != "https://app.school/accept?token=tok-ok%40x.school" || got.SchoolName != "Hill & Dale" {
 		t.Errorf("email = %+v", got)
 	}
 	var marked []string
 	for _, s := range store.sent {
 		marked = append(marked, s.Email)
 	}
-	if strings.Join(marked, ",") != "ok@x.test,dup@x.test" {
+	if strings.Join(marked, ",") != "ok@x.school,dup@x.school" {
 		t.Errorf("marked sent = %v", marked)
 	}
-	if store.failed["rejected@x.test"] != "The mail service refused to send this invitation. Check the address, then resend it." {
-		t.Errorf("the stored reason is %q, not our own message", store.failed["rejected@x.test"])
+	if store.failed["rejected@x.school"] != "The mail service refused to send this invitation. Check the address, then resend it." {
+		t.Errorf("the stored reason is %q, not our own message", store.failed["rejected@x.school"])
 	}
-	if store.failed["rejected@x.test"] == "" || store.failed["badseal@x.test"] == "" || len(store.failed) != 2 {
+	if store.failed["rejected@x.school"] == "" || store.failed["badseal@x.school"] == "" || len(store.failed) != 2 {
 		t.Errorf("marked failed = %v", store.failed)
 	}
 
 	// A throttled call sends nothing and asks for every record again.
 	sender.err = errors.New("throttled")
-	if retry := m.Send(context.Background(), []QueuedMail{rec("10", "ok@x.test", 1), rec("11", "later@x.test", 1)}); strings.Join(retry, ",") != "10,11" {
+	if retry := m.Send(context.Background(), []QueuedMail{rec("10", "ok@x.school", 1), rec("11", "later@x.school", 1)}); strings.Join(retry, ",") != "10,11" {
 		t.Errorf("retry after throttling = %v", retry)
 	}
 }

@@ -78,14 +78,14 @@ func TestPreviewThatCannotBeSavedFailsWithAReason(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			store := &fakePreviewStore{fakeUsers: *everyone(), saveErr: tt.saveErr}
-			files := &memFiles{objects: map[string][]byte{"uploads/s1/IMP1": []byte("email\nzoe@hill.test\n")}}
+			files := &memFiles{objects: map[string][]byte{"uploads/s1/IMP1": []byte("email\nzoe@hill.school\n")}}
 			p := &Previewer{Store: store, Files: files, Now: func() time.Time { return t0 }, Limits: csvimport.DefaultLimits(),
 				Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			err := p.Uploaded(context.Background(), "uploads/s1/IMP1", 20, "seq")
 			if (err != nil) != tt.wantErr || store.failed != tt.wantFailed {
 				t.Errorf("Uploaded = %v, failed with %q; want error %v, failed with %q", err, store.failed, tt.wantErr, tt.wantFailed)
 			}
-			if !strings.Contains(string(files.objects["artifacts/s1/IMP1/rows.jsonl"]), "zoe@hill.test") {
+			if !strings.Contains(string(files.objects["artifacts/s1/IMP1/rows.jsonl"]), "zoe@hill.school") {
 				t.Error("the rows file was not written")
 			}
 		})

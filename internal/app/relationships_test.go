@@ -70,15 +70,15 @@ func (f *fakeLinks) DeleteRelationship(_ context.Context, _ string, p roster.Pai
 func linksFixture() (*Users, *fakeLinks) {
 	users := everyone()
 	for _, m := range []roster.Member{
-		{Email: "mum@hill.test", FirstName: "Mia", Status: roster.StatusActive, UserID: "P1"},
-		{Email: "kid2@hill.test", FirstName: "Kai", Status: roster.StatusRemoved},
+		{Email: "mum@hill.school", FirstName: "Mia", Status: roster.StatusActive, UserID: "P1"},
+		{Email: "kid2@hill.school", FirstName: "Kai", Status: roster.StatusRemoved},
 	} {
 		m.SchoolID = "s1"
 		users.members[m.Email] = m
 	}
-	links := &fakeLinks{users: users, ids: map[string]string{"P1": "mum@hill.test", "K1": "kid@hill.test"}}
-	for _, kid := range []string{"kid@hill.test", "kid2@hill.test", "new@hill.test"} {
-		links.links = append(links.links, roster.Relationship{SchoolID: "s1", Student: kid, Parent: "mum@hill.test", Type: "mother"})
+	links := &fakeLinks{users: users, ids: map[string]string{"P1": "mum@hill.school", "K1": "kid@hill.school"}}
+	for _, kid := range []string{"kid@hill.school", "kid2@hill.school", "new@hill.school"} {
+		links.links = append(links.links, roster.Relationship{SchoolID: "s1", Student: kid, Parent: "mum@hill.school", Type: "mother"})
 	}
 	u := testUsers(users)
 	u.Links = links
@@ -97,18 +97,18 @@ func TestRelationshipsAPI(t *testing.T) {
 	}
 	// A parent by id, two to a page: the removed child's link is kept, inactive.
 	page, err := u.Relationships(ctx, asManager, "s1", ListLinksRequest{Parent: "P1", Limit: 2})
-	if err != nil || describe(page) != "[kid2@hill.test>mum@hill.test mother false kid@hill.test>mum@hill.test mother true]" || page.NextCursor == "" {
+	if err != nil || describe(page) != "[kid2@hill.school>mum@hill.school mother false kid@hill.school>mum@hill.school mother true]" || page.NextCursor == "" {
 		t.Fatalf("page 1 = %s %q %v", describe(page), page.NextCursor, err)
 	}
 	if page.Relationships[1].Student.FirstName != "Kim" || page.Relationships[0].Parent.UserID != "P1" {
 		t.Errorf("people = %+v", page.Relationships)
 	}
-	next, err := u.Relationships(ctx, asManager, "s1", ListLinksRequest{Parent: "mum@hill.test", Limit: 2, Cursor: page.NextCursor})
-	if err != nil || describe(next) != "[new@hill.test>mum@hill.test mother true]" || next.NextCursor != "" {
+	next, err := u.Relationships(ctx, asManager, "s1", ListLinksRequest{Parent: "mum@hill.school", Limit: 2, Cursor: page.NextCursor})
+	if err != nil || describe(next) != "[new@hill.school>mum@hill.school mother true]" || next.NextCursor != "" {
 		t.Errorf("page 2 = %s %v", describe(next), err)
 	}
 	// A student by email.
-	if l, err := u.Relationships(ctx, asManager, "s1", ListLinksRequest{Student: "KID@hill.test"}); err != nil || len(l.Relationships) != 1 {
+	if l, err := u.Relationships(ctx, asManager, "s1", ListLinksRequest{Student: "KID@hill.school"}); err != nil || len(l.Relationships) != 1 {
 		t.Errorf("a student's parents = %s %v", describe(l), err)
 	}
 	for name, tt := range map[string]struct {
@@ -118,26 +118,26 @@ func TestRelationshipsAPI(t *testing.T) {
 		"neither":                    {ListLinksRequest{}, roster.EINVALID},
 		"both":                       {ListLinksRequest{Student: "K1", Parent: "P1"}, roster.EINVALID},
 		"an id nobody has":           {ListLinksRequest{Student: "K9"}, roster.ENOTFOUND},
-		"a cursor of another person": {ListLinksRequest{Student: "kid@hill.test", Cursor: page.NextCursor}, roster.EINVALID},
+		"a cursor of another person": {ListLinksRequest{Student: "kid@hill.school", Cursor: page.NextCursor}, roster.EINVALID},
 		"a limit over 100":           {ListLinksRequest{Student: "K1", Limit: 101}, roster.EINVALID},
 	} {
 		if _, err := u.Relationships(ctx, asManager, "s1", tt.req); roster.ErrorCode(err) != tt.code {
 			t.Errorf("%s: %v, want %s", name, err, tt.code)
 		}
 	}
-	if _, err := u.Relationships(ctx, caller("kid@hill.test", "sub-kid"), "s1", ListLinksRequest{Student: "K1"}); roster.ErrorCode(err) != roster.EFORBIDDEN {
+	if _, err := u.Relationships(ctx, caller("kid@hill.school", "sub-kid"), "s1", ListLinksRequest{Student: "K1"}); roster.ErrorCode(err) != roster.EFORBIDDEN {
 		t.Errorf("a member without a role: %v", err)
 	}
 
 	// Unlink, each side by email or id.
-	if err := u.Unlink(ctx, asManager, "s1", "K1", "mum@hill.test"); err != nil || len(links.deleted) != 1 || links.deleted[0].Student != "kid@hill.test" {
+	if err := u.Unlink(ctx, asManager, "s1", "K1", "mum@hill.school"); err != nil || len(links.deleted) != 1 || links.deleted[0].Student != "kid@hill.school" {
 		t.Fatalf("unlink = %v %v", err, links.deleted)
 	}
 	if err := u.Unlink(ctx, asManager, "s1", "K1", "P1"); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Errorf("unlink again = %v", err)
 	}
 	// A user's page lists their links both ways.
-	v, err := u.Get(ctx, asManager, "s1", "mum@hill.test")
+	v, err := u.Get(ctx, asManager, "s1", "mum@hill.school")
 	if err != nil || len(v.Relationships) != 2 || v.UserID != "P1" {
 		t.Errorf("mum's page = %+v %v", v.Relationships, err)
 	}

@@ -38,7 +38,7 @@ func TestGetSchoolChecksTheCallersRoleFirst(t *testing.T) {
 	groups := []roster.Group{{Name: "Staff", MemberCount: 1}}
 	memberWithLogin := func(role roster.Role, status roster.UserStatus, sub string) func(string, string) (roster.Member, error) {
 		return func(schoolID, email string) (roster.Member, error) {
-			if schoolID != "s1" || email != "ann@hill.test" {
+			if schoolID != "s1" || email != "ann@hill.school" {
 				return roster.Member{}, roster.Errorf(roster.ENOTFOUND, "User not found.")
 			}
 			return roster.Member{SchoolID: schoolID, Email: email, Role: role, Status: status, Sub: sub}, nil
@@ -57,18 +57,18 @@ func TestGetSchoolChecksTheCallersRoleFirst(t *testing.T) {
 		wantCode   string
 		wantBound  string
 	}{
-		{"owner", "ann@hill.test", false, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), "", ""},
-		{"manager, email in another case", "  Ann@Hill.TEST ", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusActive), "", ""},
-		{"member without a role", "ann@hill.test", false, "sub-ann", "s1", member(roster.RoleNone, roster.StatusActive), roster.EFORBIDDEN, ""},
-		{"removed manager", "ann@hill.test", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusRemoved), roster.EFORBIDDEN, ""},
-		{"invited manager who has not accepted", "ann@hill.test", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusInvited), roster.EFORBIDDEN, ""},
-		{"owner of another school", "ann@hill.test", false, "sub-ann", "s2", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
+		{"owner", "ann@hill.school", false, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), "", ""},
+		{"manager, email in another case", "  Ann@Hill.SCHOOL ", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusActive), "", ""},
+		{"member without a role", "ann@hill.school", false, "sub-ann", "s1", member(roster.RoleNone, roster.StatusActive), roster.EFORBIDDEN, ""},
+		{"removed manager", "ann@hill.school", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusRemoved), roster.EFORBIDDEN, ""},
+		{"invited manager who has not accepted", "ann@hill.school", false, "sub-ann", "s1", member(roster.RoleManager, roster.StatusInvited), roster.EFORBIDDEN, ""},
+		{"owner of another school", "ann@hill.school", false, "sub-ann", "s2", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
 		{"no email claim", "", false, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
-		{"email not verified", "ann@hill.test", true, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
-		{"a token without a sub", "ann@hill.test", false, "", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
-		{"another login for the same email", "ann@hill.test", false, "sub-recreated", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
-		{"first sign-in binds the login", "ann@hill.test", false, "sub-first", "s1", memberWithLogin(roster.RoleOwner, roster.StatusActive, ""), "", "ann@hill.test sub-first"},
-		{"store fault", "ann@hill.test", false, "sub-ann", "s1", func(string, string) (roster.Member, error) {
+		{"email not verified", "ann@hill.school", true, "sub-ann", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
+		{"a token without a sub", "ann@hill.school", false, "", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EUNAUTHORIZED, ""},
+		{"another login for the same email", "ann@hill.school", false, "sub-recreated", "s1", member(roster.RoleOwner, roster.StatusActive), roster.EFORBIDDEN, ""},
+		{"first sign-in binds the login", "ann@hill.school", false, "sub-first", "s1", memberWithLogin(roster.RoleOwner, roster.StatusActive, ""), "", "ann@hill.school sub-first"},
+		{"store fault", "ann@hill.school", false, "sub-ann", "s1", func(string, string) (roster.Member, error) {
 			return roster.Member{}, roster.Internal(errors.New("throttled"))
 		}, roster.EINTERNAL, ""},
 	}

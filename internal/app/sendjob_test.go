@@ -66,14 +66,14 @@ func TestSendJobSendsEveryHeldInvitationOnce(t *testing.T) {
 	ctx := context.Background()
 	var members []roster.Member
 	for i := range 7 {
-		members = append(members, roster.Member{Email: fmt.Sprintf("h%d@hill.test", i), Status: roster.StatusInvited, MailStatus: roster.MailHeld, Version: 1})
+		members = append(members, roster.Member{Email: fmt.Sprintf("h%d@hill.school", i), Status: roster.StatusInvited, MailStatus: roster.MailHeld, Version: 1})
 	}
-	members = append(members, roster.Member{Email: "sent@hill.test", Status: roster.StatusInvited, MailStatus: roster.MailSent, SendCount: 1, Version: 1})
+	members = append(members, roster.Member{Email: "sent@hill.school", Status: roster.StatusInvited, MailStatus: roster.MailSent, SendCount: 1, Version: 1})
 	f := &fakeJobs{fakeUsers: newFakeUsers(members...)}
 	sealer, _ := roster.NewSealer(strings.Repeat("k", 32))
 	j := &SendJobs{Store: f, Sealer: sealer, Now: func() time.Time { return t0 }, NewID: func() string { return "J1" },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), PageSize: 3}
-	job, err := j.StartSendJob(ctx, "s1", "mgr@hill.test")
+	job, err := j.StartSendJob(ctx, "s1", "mgr@hill.school")
 	if err != nil || job.Status != roster.JobQueued || f.job.ID != "J1" {
 		t.Fatalf("start = %+v, %v", job, err)
 	}
@@ -84,11 +84,11 @@ func TestSendJobSendsEveryHeldInvitationOnce(t *testing.T) {
 		t.Errorf("job = %+v, progress %v", f.job, f.progress)
 	}
 	for _, m := range f.members {
-		if m.Email != "sent@hill.test" && (m.MailStatus != roster.MailQueued || m.SendCount != 1 || m.SealedToken == "" || m.UpdatedBy != "mgr@hill.test") {
+		if m.Email != "sent@hill.school" && (m.MailStatus != roster.MailQueued || m.SendCount != 1 || m.SealedToken == "" || m.UpdatedBy != "mgr@hill.school") {
 			t.Errorf("%s = %+v", m.Email, m)
 		}
 	}
-	if f.members["sent@hill.test"].SendCount != 1 {
+	if f.members["sent@hill.school"].SendCount != 1 {
 		t.Error("a sent invitation was sent again")
 	}
 	// A redelivery of the record after the job is done does nothing.
@@ -100,7 +100,7 @@ func TestSendJobSendsEveryHeldInvitationOnce(t *testing.T) {
 func TestSendJobHandsOffBeforeTheDeadline(t *testing.T) {
 	var members []roster.Member
 	for i := range 7 {
-		members = append(members, roster.Member{Email: fmt.Sprintf("h%d@hill.test", i), Status: roster.StatusInvited, MailStatus: roster.MailHeld, Version: 1})
+		members = append(members, roster.Member{Email: fmt.Sprintf("h%d@hill.school", i), Status: roster.StatusInvited, MailStatus: roster.MailHeld, Version: 1})
 	}
 	f := &fakeJobs{fakeUsers: newFakeUsers(members...), job: roster.SendJob{SchoolID: "s1", ID: "J1", Status: roster.JobQueued}}
 	sealer, _ := roster.NewSealer(strings.Repeat("k", 32))

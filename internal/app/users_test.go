@@ -90,20 +90,20 @@ func (f *fakeUsers) MemberSchools(_ context.Context, email string) ([]roster.Mem
 }
 
 var (
-	ownerM   = roster.Member{Email: "owner@hill.test", Role: roster.RoleOwner, Status: roster.StatusActive, Sub: "sub-owner", Version: 1}
-	owner2M  = roster.Member{Email: "owner2@hill.test", Role: roster.RoleOwner, Status: roster.StatusActive, Version: 1}
-	managerM = roster.Member{Email: "mgr@hill.test", Role: roster.RoleManager, Status: roster.StatusActive, Sub: "sub-mgr", Version: 1}
-	kidM     = roster.Member{Email: "kid@hill.test", FirstName: "Kim", Groups: []string{"students"}, Status: roster.StatusActive, Version: 3}
-	pendingM = roster.Member{Email: "new@hill.test", Groups: []string{"students"}, Status: roster.StatusInvited, MailStatus: roster.MailHeld,
+	ownerM   = roster.Member{Email: "owner@hill.school", Role: roster.RoleOwner, Status: roster.StatusActive, Sub: "sub-owner", Version: 1}
+	owner2M  = roster.Member{Email: "owner2@hill.school", Role: roster.RoleOwner, Status: roster.StatusActive, Version: 1}
+	managerM = roster.Member{Email: "mgr@hill.school", Role: roster.RoleManager, Status: roster.StatusActive, Sub: "sub-mgr", Version: 1}
+	kidM     = roster.Member{Email: "kid@hill.school", FirstName: "Kim", Groups: []string{"students"}, Status: roster.StatusActive, Version: 3}
+	pendingM = roster.Member{Email: "new@hill.school", Groups: []string{"students"}, Status: roster.StatusInvited, MailStatus: roster.MailHeld,
 		TokenHash: roster.HashToken("tok-new"), Version: 1}
-	goneM = roster.Member{Email: "gone@hill.test", FirstName: "Gus", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusRemoved, SendCount: 2, Version: 4}
+	goneM = roster.Member{Email: "gone@hill.school", FirstName: "Gus", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusRemoved, SendCount: 2, Version: 4}
 )
 
 func caller(email, sub string) Caller { return Caller{Email: email, EmailVerified: true, Sub: sub} }
 
 var (
-	asOwner   = caller("owner@hill.test", "sub-owner")
-	asManager = caller("mgr@hill.test", "sub-mgr")
+	asOwner   = caller("owner@hill.school", "sub-owner")
+	asManager = caller("mgr@hill.school", "sub-mgr")
 )
 
 func testUsers(f *fakeUsers) *Users {
@@ -133,42 +133,42 @@ func TestInvite(t *testing.T) {
 		check    func(t *testing.T, v UserView, f *fakeUsers)
 		wantSave bool
 	}{
-		{"a student, sent now", asManager, InviteRequest{Email: " Zoe@Hill.TEST ", FirstName: " Zoë ", LastName: "Brown"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
-			m := f.members["zoe@hill.test"]
+		{"a student, sent now", asManager, InviteRequest{Email: " Zoe@Hill.SCHOOL ", FirstName: " Zoë ", LastName: "Brown"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
+			m := f.members["zoe@hill.school"]
 			if v.Status != roster.StatusInvited || v.MailStatus != roster.MailQueued || v.SendCount != 1 || v.Groups[0].Name != "Students" ||
-				v.FirstName != "Zoë" || m.SealedToken == "" || m.TokenHash == "" || v.InvitedBy != "mgr@hill.test" {
+				v.FirstName != "Zoë" || m.SealedToken == "" || m.TokenHash == "" || v.InvitedBy != "mgr@hill.school" {
 				t.Errorf("invited = %+v (stored %+v)", v, m)
 			}
-			if c := f.saved[0]; c.By != "mgr@hill.test" || c.OwnerOnly || c.Before != nil {
+			if c := f.saved[0]; c.By != "mgr@hill.school" || c.OwnerOnly || c.Before != nil {
 				t.Errorf("change = %+v", c)
 			}
 		}, true},
-		{"held, with groups by name", asManager, InviteRequest{Email: "zoe@hill.test", Groups: []string{"parents", "STAFF"}, Send: &no}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
-			m := f.members["zoe@hill.test"]
+		{"held, with groups by name", asManager, InviteRequest{Email: "zoe@hill.school", Groups: []string{"parents", "STAFF"}, Send: &no}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
+			m := f.members["zoe@hill.school"]
 			if v.MailStatus != roster.MailHeld || v.SendCount != 0 || len(v.Groups) != 2 || m.SealedToken != "" || m.TokenHash != "" {
 				t.Errorf("held = %+v", v)
 			}
 		}, true},
-		{"an owner by an owner", asOwner, InviteRequest{Email: "o3@hill.test", Role: "owner"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
+		{"an owner by an owner", asOwner, InviteRequest{Email: "o3@hill.school", Role: "owner"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
 			if v.Role != roster.RoleOwner || len(v.Groups) != 0 || !f.saved[0].OwnerOnly {
 				t.Errorf("owner = %+v, change %+v", v, f.saved[0])
 			}
 		}, true},
-		{"a removed user comes back with the new role only", asOwner, InviteRequest{Email: "gone@hill.test"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
+		{"a removed user comes back with the new role only", asOwner, InviteRequest{Email: "gone@hill.school"}, "", "", func(t *testing.T, v UserView, f *fakeUsers) {
 			if v.Status != roster.StatusInvited || v.Role != roster.RoleNone || v.FirstName != "Gus" || v.SendCount != 3 || v.Groups[0].ID != "students" || f.saved[0].Before == nil {
 				t.Errorf("re-invited = %+v", v)
 			}
 		}, true},
-		{"an owner by a manager", asManager, InviteRequest{Email: "o3@hill.test", Role: "owner"}, roster.EFORBIDDEN, "Only an owner can make someone an owner.", nil, false},
-		{"a member", asManager, InviteRequest{Email: "KID@hill.test"}, roster.ECONFLICT, "kid@hill.test is already a member of this school.", nil, false},
-		{"invited already", asManager, InviteRequest{Email: "new@hill.test"}, roster.ECONFLICT, "new@hill.test already has a pending invitation.", nil, false},
+		{"an owner by a manager", asManager, InviteRequest{Email: "o3@hill.school", Role: "owner"}, roster.EFORBIDDEN, "Only an owner can make someone an owner.", nil, false},
+		{"a member", asManager, InviteRequest{Email: "KID@hill.school"}, roster.ECONFLICT, "kid@hill.school is already a member of this school.", nil, false},
+		{"invited already", asManager, InviteRequest{Email: "new@hill.school"}, roster.ECONFLICT, "new@hill.school already has a pending invitation.", nil, false},
 		{"a bad address", asManager, InviteRequest{Email: "zoe@"}, roster.EINVALID, "Invalid email format.", nil, false},
 		{"no address", asManager, InviteRequest{}, roster.EINVALID, "Email is required.", nil, false},
-		{"an unknown group", asManager, InviteRequest{Email: "zoe@hill.test", Groups: []string{"Teachers"}}, roster.EINVALID, "Unknown group: Teachers", nil, false},
-		{"an unknown role", asManager, InviteRequest{Email: "zoe@hill.test", Role: "admin"}, roster.EINVALID, "", nil, false},
-		{"a name too long", asManager, InviteRequest{Email: "zoe@hill.test", FirstName: strings.Repeat("x", 1001)}, roster.EINVALID, "First name is longer than 1,000 characters.", nil, false},
-		{"not an administrator", caller("kid@hill.test", "sub-kid"), InviteRequest{Email: "zoe@hill.test"}, roster.EFORBIDDEN, "", nil, false},
-		{"an unverified email", Caller{Email: "owner@hill.test", Sub: "sub-owner"}, InviteRequest{Email: "zoe@hill.test"}, roster.EUNAUTHORIZED, "", nil, false},
+		{"an unknown group", asManager, InviteRequest{Email: "zoe@hill.school", Groups: []string{"Teachers"}}, roster.EINVALID, "Unknown group: Teachers", nil, false},
+		{"an unknown role", asManager, InviteRequest{Email: "zoe@hill.school", Role: "admin"}, roster.EINVALID, "", nil, false},
+		{"a name too long", asManager, InviteRequest{Email: "zoe@hill.school", FirstName: strings.Repeat("x", 1001)}, roster.EINVALID, "First name is longer than 1,000 characters.", nil, false},
+		{"not an administrator", caller("kid@hill.school", "sub-kid"), InviteRequest{Email: "zoe@hill.school"}, roster.EFORBIDDEN, "", nil, false},
+		{"an unverified email", Caller{Email: "owner@hill.school", Sub: "sub-owner"}, InviteRequest{Email: "zoe@hill.school"}, roster.EUNAUTHORIZED, "", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,69 +201,69 @@ func TestUpdateAndRemoveRules(t *testing.T) {
 		check  func(t *testing.T, f *fakeUsers)
 	}{
 		{"names and groups", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "kid@hill.test", UpdateRequest{FirstName: s(" Kimberly "), Groups: groups("Parents", "parents", "staff")})
+			return u.Update(context.Background(), asManager, "s1", "kid@hill.school", UpdateRequest{FirstName: s(" Kimberly "), Groups: groups("Parents", "parents", "staff")})
 		}, "", "", func(t *testing.T, f *fakeUsers) {
-			m := f.members["kid@hill.test"]
-			if m.FirstName != "Kimberly" || strings.Join(m.Groups, ",") != "parents,staff" || m.UpdatedBy != "mgr@hill.test" || m.UpdatedAt == nil || m.Version != 4 {
+			m := f.members["kid@hill.school"]
+			if m.FirstName != "Kimberly" || strings.Join(m.Groups, ",") != "parents,staff" || m.UpdatedBy != "mgr@hill.school" || m.UpdatedAt == nil || m.Version != 4 {
 				t.Errorf("updated = %+v", m)
 			}
 		}},
 		{"a manager makes a manager", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "kid@hill.test", UpdateRequest{Role: s("manager")})
+			return u.Update(context.Background(), asManager, "s1", "kid@hill.school", UpdateRequest{Role: s("manager")})
 		}, "", "", func(t *testing.T, f *fakeUsers) {
-			if f.members["kid@hill.test"].Role != roster.RoleManager || f.saved[0].OwnerOnly {
+			if f.members["kid@hill.school"].Role != roster.RoleManager || f.saved[0].OwnerOnly {
 				t.Errorf("role change = %+v", f.saved[0])
 			}
 		}},
 		{"an owner demotes another owner, checked in the write", asOwner, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asOwner, "s1", "owner2@hill.test", UpdateRequest{Role: s("")})
+			return u.Update(context.Background(), asOwner, "s1", "owner2@hill.school", UpdateRequest{Role: s("")})
 		}, "", "", func(t *testing.T, f *fakeUsers) {
-			if !f.saved[0].OwnerOnly || f.saved[0].By != "owner@hill.test" {
+			if !f.saved[0].OwnerOnly || f.saved[0].By != "owner@hill.school" {
 				t.Errorf("change = %+v", f.saved[0])
 			}
 		}},
 		{"a manager changes an owner's names and groups", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "owner@hill.test", UpdateRequest{FirstName: s("Olga"), Groups: groups("staff")})
+			return u.Update(context.Background(), asManager, "s1", "owner@hill.school", UpdateRequest{FirstName: s("Olga"), Groups: groups("staff")})
 		}, "", "", func(t *testing.T, f *fakeUsers) {
-			if f.members["owner@hill.test"].FirstName != "Olga" || f.saved[0].OwnerOnly {
+			if f.members["owner@hill.school"].FirstName != "Olga" || f.saved[0].OwnerOnly {
 				t.Errorf("change = %+v", f.saved[0])
 			}
 		}},
 		{"a manager cannot grant owner", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "kid@hill.test", UpdateRequest{Role: s("owner")})
+			return u.Update(context.Background(), asManager, "s1", "kid@hill.school", UpdateRequest{Role: s("owner")})
 		}, roster.EFORBIDDEN, "Only an owner can make someone an owner.", nil},
 		{"a manager cannot demote an owner", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "owner@hill.test", UpdateRequest{Role: s("manager")})
+			return u.Update(context.Background(), asManager, "s1", "owner@hill.school", UpdateRequest{Role: s("manager")})
 		}, roster.EFORBIDDEN, "Only an owner can change the role of an owner.", nil},
 		{"nobody changes their own role", asOwner, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asOwner, "s1", "owner@hill.test", UpdateRequest{Role: s("manager")})
+			return u.Update(context.Background(), asOwner, "s1", "owner@hill.school", UpdateRequest{Role: s("manager")})
 		}, roster.EFORBIDDEN, "You cannot change your own role.", nil},
 		{"a removed user is not changed", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "gone@hill.test", UpdateRequest{FirstName: s("X")})
-		}, roster.ECONFLICT, "gone@hill.test has been removed. Invite them again to give them access.", nil},
+			return u.Update(context.Background(), asManager, "s1", "gone@hill.school", UpdateRequest{FirstName: s("X")})
+		}, roster.ECONFLICT, "gone@hill.school has been removed. Invite them again to give them access.", nil},
 		{"no such user", asManager, func(u *Users) (UserView, error) {
-			return u.Update(context.Background(), asManager, "s1", "nobody@hill.test", UpdateRequest{FirstName: s("X")})
+			return u.Update(context.Background(), asManager, "s1", "nobody@hill.school", UpdateRequest{FirstName: s("X")})
 		}, roster.ENOTFOUND, "", nil},
 		{"remove: the record stays, the token dies", asManager, func(u *Users) (UserView, error) {
-			return u.Remove(context.Background(), asManager, "s1", "new@hill.test")
+			return u.Remove(context.Background(), asManager, "s1", "new@hill.school")
 		}, "", "", func(t *testing.T, f *fakeUsers) {
-			m := f.members["new@hill.test"]
-			if m.Status != roster.StatusRemoved || m.TokenHash != "" || m.RemovedBy != "mgr@hill.test" || m.RemovedAt == nil {
+			m := f.members["new@hill.school"]
+			if m.Status != roster.StatusRemoved || m.TokenHash != "" || m.RemovedBy != "mgr@hill.school" || m.RemovedAt == nil {
 				t.Errorf("removed = %+v", m)
 			}
 		}},
 		{"removing a removed user changes nothing", asManager, func(u *Users) (UserView, error) {
-			return u.Remove(context.Background(), asManager, "s1", "gone@hill.test")
+			return u.Remove(context.Background(), asManager, "s1", "gone@hill.school")
 		}, "", "", func(t *testing.T, f *fakeUsers) {
 			if len(f.saved) != 0 {
 				t.Errorf("saved %+v", f.saved)
 			}
 		}},
 		{"a manager cannot remove an owner", asManager, func(u *Users) (UserView, error) {
-			return u.Remove(context.Background(), asManager, "s1", "owner@hill.test")
+			return u.Remove(context.Background(), asManager, "s1", "owner@hill.school")
 		}, roster.EFORBIDDEN, "Only an owner can remove an owner.", nil},
 		{"nobody removes themselves", asOwner, func(u *Users) (UserView, error) {
-			return u.Remove(context.Background(), asOwner, "s1", "owner@hill.test")
+			return u.Remove(context.Background(), asOwner, "s1", "owner@hill.school")
 		}, roster.EFORBIDDEN, "You cannot remove yourself.", nil},
 	}
 	for _, tt := range tests {
@@ -296,11 +296,11 @@ func TestChangeRetriesAfterAConflict(t *testing.T) {
 		return nil
 	}
 	name := "Kay"
-	if _, err := testUsers(f).Update(context.Background(), asManager, "s1", "kid@hill.test", UpdateRequest{FirstName: &name}); err != nil {
+	if _, err := testUsers(f).Update(context.Background(), asManager, "s1", "kid@hill.school", UpdateRequest{FirstName: &name}); err != nil {
 		t.Fatalf("after two conflicts: %v", err)
 	}
 	conflicts = 3
-	_, err := testUsers(f).Update(context.Background(), asManager, "s1", "kid@hill.test", UpdateRequest{FirstName: &name})
+	_, err := testUsers(f).Update(context.Background(), asManager, "s1", "kid@hill.school", UpdateRequest{FirstName: &name})
 	wantMessage(t, err, roster.ECONFLICT, "The user kept changing while this was being done. Reload and try again.")
 }
 
@@ -308,23 +308,23 @@ func TestResendCancelSend(t *testing.T) {
 	ctx := context.Background()
 	f := everyone()
 	u := testUsers(f)
-	v, err := u.Resend(ctx, asManager, "s1", "new@hill.test")
+	v, err := u.Resend(ctx, asManager, "s1", "new@hill.school")
 	if err != nil || v.MailStatus != roster.MailQueued || v.SendCount != 1 {
 		t.Fatalf("resend a held invitation = %+v, %v", v, err)
 	}
-	if f.members["new@hill.test"].TokenHash == pendingM.TokenHash {
+	if f.members["new@hill.school"].TokenHash == pendingM.TokenHash {
 		t.Error("the token did not change")
 	}
-	_, err = u.Resend(ctx, asManager, "s1", "new@hill.test")
-	wantMessage(t, err, roster.ETOOMANYREQUESTS, "An invitation was sent to new@hill.test moments ago. Try again in a minute.")
+	_, err = u.Resend(ctx, asManager, "s1", "new@hill.school")
+	wantMessage(t, err, roster.ETOOMANYREQUESTS, "An invitation was sent to new@hill.school moments ago. Try again in a minute.")
 	u.Now = func() time.Time { return t0.Add(time.Minute) }
-	if v, err = u.Resend(ctx, asManager, "s1", "new@hill.test"); err != nil || v.SendCount != 2 {
+	if v, err = u.Resend(ctx, asManager, "s1", "new@hill.school"); err != nil || v.SendCount != 2 {
 		t.Fatalf("resend a minute later = %+v, %v", v, err)
 	}
-	_, err = u.Resend(ctx, asManager, "s1", "kid@hill.test")
-	wantMessage(t, err, roster.ECONFLICT, "kid@hill.test has no pending invitation.")
+	_, err = u.Resend(ctx, asManager, "s1", "kid@hill.school")
+	wantMessage(t, err, roster.ECONFLICT, "kid@hill.school has no pending invitation.")
 
-	res, err := u.Send(ctx, asManager, "s1", SendRequest{Emails: []string{"new@hill.test", "kid@hill.test", "nobody@hill.test"}}, nil)
+	res, err := u.Send(ctx, asManager, "s1", SendRequest{Emails: []string{"new@hill.school", "kid@hill.school", "nobody@hill.school"}}, nil)
 	if err != nil || len(res.Queued) != 0 || len(res.Skipped) != 3 || res.Skipped[2].Reason != "No such user." {
 		t.Errorf("send = %+v, %v", res, err)
 	}
@@ -333,16 +333,16 @@ func TestResendCancelSend(t *testing.T) {
 	_, err = u.Send(ctx, asManager, "s1", SendRequest{Emails: []string{"a"}, All: true}, nil)
 	wantMessage(t, err, roster.EINVALID, "")
 
-	if v, err = u.Cancel(ctx, asManager, "s1", "new@hill.test"); err != nil || v.Status != roster.StatusRemoved {
+	if v, err = u.Cancel(ctx, asManager, "s1", "new@hill.school"); err != nil || v.Status != roster.StatusRemoved {
 		t.Fatalf("cancel = %+v, %v", v, err)
 	}
-	_, err = u.Cancel(ctx, asManager, "s1", "new@hill.test")
-	wantMessage(t, err, roster.ECONFLICT, "new@hill.test has no pending invitation.")
+	_, err = u.Cancel(ctx, asManager, "s1", "new@hill.school")
+	wantMessage(t, err, roster.ECONFLICT, "new@hill.school has no pending invitation.")
 }
 
 func TestAccept(t *testing.T) {
 	ctx := context.Background()
-	newcomer := caller("new@hill.test", "sub-new")
+	newcomer := caller("new@hill.school", "sub-new")
 	tests := []struct {
 		name   string
 		caller Caller
@@ -351,10 +351,10 @@ func TestAccept(t *testing.T) {
 		msg    string
 	}{
 		{"the invited person", newcomer, "tok-new", "", ""},
-		{"someone else", caller("kid@hill.test", "sub-kid"), "tok-new", roster.EFORBIDDEN, "This invitation was sent to another email address. Sign in with the address it was sent to."},
+		{"someone else", caller("kid@hill.school", "sub-kid"), "tok-new", roster.EFORBIDDEN, "This invitation was sent to another email address. Sign in with the address it was sent to."},
 		{"an unknown token", newcomer, "tok-other", roster.ENOTFOUND, "This invitation is not valid any more: it may have been cancelled or sent again. Ask the school for a new one."},
 		{"no token", newcomer, "  ", roster.EINVALID, ""},
-		{"an unverified email", Caller{Email: "new@hill.test", Sub: "sub-new"}, "tok-new", roster.EUNAUTHORIZED, ""},
+		{"an unverified email", Caller{Email: "new@hill.school", Sub: "sub-new"}, "tok-new", roster.EUNAUTHORIZED, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,7 +368,7 @@ func TestAccept(t *testing.T) {
 				}
 				return
 			}
-			m := f.members["new@hill.test"]
+			m := f.members["new@hill.school"]
 			if err != nil || a.Status != roster.StatusActive || a.SchoolName != "Hill School" || m.Sub != "sub-new" || m.JoinedAt == nil {
 				t.Fatalf("accept = %+v, %v (stored %+v)", a, err, m)
 			}
@@ -376,7 +376,7 @@ func TestAccept(t *testing.T) {
 			if a, err = iv.Accept(ctx, tt.caller, tt.token); err != nil || a.Status != roster.StatusActive || len(f.saved) != 1 {
 				t.Errorf("accept again = %+v, %v (%d saves)", a, err, len(f.saved))
 			}
-			_, err = iv.Accept(ctx, caller("new@hill.test", "sub-recreated"), tt.token)
+			_, err = iv.Accept(ctx, caller("new@hill.school", "sub-recreated"), tt.token)
 			wantMessage(t, err, roster.EFORBIDDEN, "")
 		})
 	}
@@ -384,20 +384,20 @@ func TestAccept(t *testing.T) {
 
 func TestMe(t *testing.T) {
 	iv := &Invitees{Store: everyone(), Now: func() time.Time { return t0 }}
-	me, err := iv.Me(context.Background(), caller("kid@hill.test", "sub-kid"))
-	if err != nil || me.Email != "kid@hill.test" || len(me.Schools) != 1 || me.Schools[0].SchoolName != "Hill School" || me.Schools[0].Status != roster.StatusActive {
+	me, err := iv.Me(context.Background(), caller("kid@hill.school", "sub-kid"))
+	if err != nil || me.Email != "kid@hill.school" || len(me.Schools) != 1 || me.Schools[0].SchoolName != "Hill School" || me.Schools[0].Status != roster.StatusActive {
 		t.Errorf("Me = %+v, %v", me, err)
 	}
-	if me, _ = iv.Me(context.Background(), caller("gone@hill.test", "sub-gone")); len(me.Schools) != 0 {
+	if me, _ = iv.Me(context.Background(), caller("gone@hill.school", "sub-gone")); len(me.Schools) != 0 {
 		t.Errorf("a removed member's schools = %+v", me.Schools)
 	}
-	_, err = iv.Me(context.Background(), Caller{Email: "kid@hill.test"})
+	_, err = iv.Me(context.Background(), Caller{Email: "kid@hill.school"})
 	wantMessage(t, err, roster.EUNAUTHORIZED, "")
 }
 
 func TestListUsersRequest(t *testing.T) {
 	f := everyone()
-	f.page = UserPage{Members: []roster.Member{kidM}, Next: "lee#kim#kid@hill.test"}
+	f.page = UserPage{Members: []roster.Member{kidM}, Next: "lee#kim#kid@hill.school"}
 	u := testUsers(f)
 	ctx := context.Background()
 	l, err := u.List(ctx, asManager, "s1", ListUsersRequest{Query: "Zoë", Group: "PARENTS", Status: "invited"})
@@ -405,7 +405,7 @@ func TestListUsersRequest(t *testing.T) {
 		strings.Join(f.query.Search, " ") != "zoe" || len(l.Users) != 1 || l.Users[0].Groups[0].Name != "Students" || l.NextCursor == "" {
 		t.Fatalf("List = %+v, %v with query %+v", l, err, f.query)
 	}
-	if _, err := u.List(ctx, asManager, "s1", ListUsersRequest{Query: "Zoë", Group: "PARENTS", Status: "invited", Cursor: l.NextCursor}); err != nil || f.query.After != "lee#kim#kid@hill.test" {
+	if _, err := u.List(ctx, asManager, "s1", ListUsersRequest{Query: "Zoë", Group: "PARENTS", Status: "invited", Cursor: l.NextCursor}); err != nil || f.query.After != "lee#kim#kid@hill.school" {
 		t.Errorf("next page: %v after %q", err, f.query.After)
 	}
 	for name, req := range map[string]ListUsersRequest{

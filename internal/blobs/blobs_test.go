@@ -48,7 +48,7 @@ func read(t *testing.T, s *blobs.Store, key string) []byte {
 func TestPresignedUploadAndDownload(t *testing.T) {
 	ctx := context.Background()
 	s := newStore()
-	body := []byte("email\nann@hill.test\n")
+	body := []byte("email\nann@hill.school\n")
 	url, headers, err := s.PresignPut(ctx, "uploads/hill/IMP1", int64(len(body)), "text/csv", 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)

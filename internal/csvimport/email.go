@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // Email problems, in the words of docs/product.md.
@@ -11,6 +13,7 @@ const (
 	msgEmailRequired = "Email is required"
 	msgEmailFormat   = "Invalid email format"
 	msgEmailSpaces   = "Email contains spaces"
+	msgEmailLocal    = "Email cannot be delivered: before the @ use only unaccented letters, digits and symbols such as . _ + -"
 )
 
 // checkEmail applies the service's email rule to an already trimmed,
@@ -29,9 +32,19 @@ const (
 //     because no school system issues them;
 //   - the domain has at least two labels, each 1-63 bytes of letters (any
 //     script, so IDN domains such as école.fr are accepted), digits and
-//     hyphens, not starting or ending with a hyphen; the last label is not
-//     all digits (an IP address is not a mail domain here);
+//     hyphens, not starting or ending with a hyphen;
 //   - no control characters anywhere, so nothing can reach a mail header.
+//
+// Then the address must be one Amazon SES can deliver, which takes only
+// 7-bit ASCII addresses:
+//   - the local part is ASCII (SMTPUTF8 local parts cannot be sent at all);
+//   - the domain converts to ASCII by IDNA (UTS #46 lookup, the conversion
+//     mail clients make), and the converted domain keeps the label (63),
+//     domain (253) and address (254) limits;
+//   - the top-level label is letters or an IDNA ("xn--") label, so an IP
+//     address or a typo such as "school.0rg" is refused;
+//   - special-use domains that never receive mail (RFC 2606, 6761, 6762,
+//     7686, 8375, 9476 and ICANN's .internal) are refused, naming the domain.
 func checkEmail(e string) string {
 	if e == "" {
 		return msgEmailRequired
@@ -62,7 +75,71 @@ func checkEmailGeneral(e string) string {
 	if !validLocal(local) || !validDomain(domain) {
 		return msgEmailFormat
 	}
+	if flagsOf(local)&fHigh != 0 {
+		return msgEmailLocal
+	}
+	ascii, ok := roster.ASCIIDomain(domain)
+	if !ok || len(local)+1+len(ascii) > 254 {
+		return msgEmailFormat
+	}
+	return deliverableDomain(ascii)
+}
+
+// reservedTLDs are special-use top-level domains that never receive mail,
+// with the message that names them.
+var reservedTLDs = func() map[string]string {
+	m := map[string]string{}
+	for _, tld := range []string{
+		"test", "example", "invalid", "localhost", // RFC 2606, RFC 6761
+		"local",    // RFC 6762: multicast DNS
+		"onion",    // RFC 7686
+		"alt",      // RFC 9476
+		"internal", // ICANN, for private networks
+		"arpa",     // infrastructure, home.arpa (RFC 8375) among it
+	} {
+		m[tld] = reservedMessage("." + tld)
+	}
+	return m
+}()
+
+// reservedSLDs are the second-level example domains of RFC 2606.
+var reservedSLDs = map[string]string{
+	"example.com": reservedMessage("example.com"),
+	"example.net": reservedMessage("example.net"),
+	"example.org": reservedMessage("example.org"),
+}
+
+func reservedMessage(domain string) string {
+	return "Email domain " + domain + " is reserved and never receives mail"
+}
+
+// deliverableDomain checks the top-level label and the special-use names of
+// an ASCII domain with at least two labels, and returns "" or the message.
+func deliverableDomain(d string) string {
+	dot := strings.LastIndexByte(d, '.')
+	tld := d[dot+1:]
+	if !strings.HasPrefix(tld, "xn--") && !allLetters(tld) {
+		return msgEmailFormat
+	}
+	if msg, ok := reservedTLDs[tld]; ok {
+		return msg
+	}
+	if len(tld) == 3 {
+		sld := d[strings.LastIndexByte(d[:dot], '.')+1:]
+		if msg, ok := reservedSLDs[sld]; ok {
+			return msg
+		}
+	}
 	return ""
+}
+
+func allLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func validLocal(s string) bool {
@@ -87,7 +164,7 @@ func isAtext(c byte) bool {
 }
 
 func validDomain(s string) bool {
-	if len(s) == 0 || len(s) > 253 {
+	if len(s) == 0 {
 		return false
 	}
 	labels := strings.Split(s, ".")
@@ -95,7 +172,8 @@ func validDomain(s string) bool {
 		return false
 	}
 	for _, l := range labels {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		// Length limits hold for the ASCII form, checked after IDNA.
+		if len(l) == 0 || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
 		for _, r := range l {
@@ -104,8 +182,7 @@ func validDomain(s string) bool {
 			}
 		}
 	}
-	tld := labels[len(labels)-1]
-	return strings.TrimFunc(tld, unicode.IsDigit) != ""
+	return true
 }
 
 // Byte flags of the ASCII fast path: a scan ORs them over a string, without
@@ -228,6 +305,9 @@ func checkASCIIEmailFlags(e string, all uint16) (msg string, ok bool) {
 		return msgEmailFormat, true
 	}
 	local, domain := e[:at], e[at+1:]
+	if strings.Contains(domain, "xn--") {
+		return "", false // IDNA labels: the general rule validates them
+	}
 	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
 		return msgEmailFormat, true
 	}
@@ -246,21 +326,11 @@ func checkASCIIEmailFlags(e string, all uint16) (msg string, ok bool) {
 		}
 		labels++
 		if j < 0 {
-			// The top-level label: not all digits.
-			if labels < 2 || allDigits(label) {
+			if labels < 2 {
 				return msgEmailFormat, true
 			}
-			return "", true
+			return deliverableDomain(e[at+1:]), true
 		}
 		domain = domain[j+1:]
 	}
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -7,11 +7,11 @@ import (
 
 func TestCheckEmailOfOnePerson(t *testing.T) {
 	for _, tt := range []struct{ in, email, problem string }{
-		{"  Zoe@Hill.TEST ", "zoe@hill.test", ""},
+		{"  Zoe@Hill.SCHOOL ", "zoe@hill.school", ""},
 		{"", "", "Email is required"},
 		{"zoe@", "zoe@", "Invalid email format"},
-		{"zoe brown@hill.test", "zoe brown@hill.test", "Email contains spaces"},
-		{"a@b@hill.test", "a@b@hill.test", "Invalid email format"},
+		{"zoe brown@hill.school", "zoe brown@hill.school", "Email contains spaces"},
+		{"a@b@hill.school", "a@b@hill.school", "Invalid email format"},
 	} {
 		email, problem := CheckEmail(tt.in)
 		if email != tt.email || problem != tt.problem {

@@ -14,7 +14,7 @@ func TestPreviewIsBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("email,first_name,group\n")
 	for i := 0; i < 300; i++ {
-		fmt.Fprintf(&b, "p%03d@hill.test,%s,G%03d%s\n", i, strings.Repeat("N", 900), i, strings.Repeat("G", 900))
+		fmt.Fprintf(&b, "p%03d@hill.school,%s,G%03d%s\n", i, strings.Repeat("N", 900), i, strings.Repeat("G", 900))
 	}
 	sum, sink := validate(t, KindUsers, b.String(), nil)
 	if sum.Invalid != 300 || len(sum.ErrorCounts) != maxErrorKinds+1 || sum.ErrorCounts[otherErrorsKind] != 300-maxErrorKinds {

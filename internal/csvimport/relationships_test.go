@@ -10,19 +10,19 @@ import (
 func TestValidateRelationshipsByID(t *testing.T) {
 	file := "student_id,student_email,parent_id,relationship_type\n" +
 		"S1,,P1,Mum\n" + // 2 valid: by ids, a mapped word
-		",kid@hill.test,P1,mom\n" + // 3 the same pair as row 2, by email: a duplicate
-		"S1,other@hill.test,P2,\n" + // 4 the email and the id are different people
+		",kid@hill.school,P1,mom\n" + // 3 the same pair as row 2, by email: a duplicate
+		"S1,other@hill.school,P2,\n" + // 4 the email and the id are different people
 		"S9,,P1,\n" + // 5 no user has S9
 		"S1,,S1,\n" + // 6 one person on both sides, by id
 		",,P1,\n" + // 7 no student at all
 		"S1,,P1,relative\n" + // 8 duplicate of row 2
 		"S2,,P2,Relative\n" + // 9 valid, mapped
-		",kid2@hill.test,,mom\n" + // 10 no parent
-		",kid2@hill.test,P1,mom\n" // 11 valid: email and id
+		",kid2@hill.school,,mom\n" + // 10 no parent
+		",kid2@hill.school,P1,mom\n" // 11 valid: email and id
 	dir := &fakeDirectory{
-		members: map[string]roster.UserStatus{"kid@hill.test": roster.StatusActive, "kid2@hill.test": roster.StatusActive,
-			"mum@hill.test": roster.StatusActive, "dad@hill.test": roster.StatusInvited, "other@hill.test": roster.StatusActive},
-		userIDs: map[string]string{"S1": "kid@hill.test", "S2": "kid2@hill.test", "P1": "mum@hill.test", "P2": "dad@hill.test"},
+		members: map[string]roster.UserStatus{"kid@hill.school": roster.StatusActive, "kid2@hill.school": roster.StatusActive,
+			"mum@hill.school": roster.StatusActive, "dad@hill.school": roster.StatusInvited, "other@hill.school": roster.StatusActive},
+		userIDs: map[string]string{"S1": "kid@hill.school", "S2": "kid2@hill.school", "P1": "mum@hill.school", "P2": "dad@hill.school"},
 	}
 	sum, sink := validate(t, KindRelationships, file, dir)
 	checkRows(t, sink.rows, []wantRow{
@@ -37,7 +37,7 @@ func TestValidateRelationshipsByID(t *testing.T) {
 		{10, StatusInvalid, "Parent: email or id is required"},
 		{11, StatusValid, ""},
 	})
-	if r := sink.rows[0]; r.StudentEmail != "kid@hill.test" || r.ParentEmail != "mum@hill.test" || r.RelationshipType != "mother" || r.StudentID != "S1" {
+	if r := sink.rows[0]; r.StudentEmail != "kid@hill.school" || r.ParentEmail != "mum@hill.school" || r.RelationshipType != "mother" || r.StudentID != "S1" {
 		t.Errorf("row 2 = %+v", r)
 	}
 	want := []string{

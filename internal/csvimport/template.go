@@ -8,7 +8,8 @@ import (
 
 // UsersTemplate writes the users template: the columns and one example row
 // for each of the school's groups (up to three), so the admin sees real group
-// names.
+// names. The examples are at example.com, which the email rule refuses, so
+// rows left in by mistake invite nobody.
 func UsersTemplate(w io.Writer, groups []string) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true

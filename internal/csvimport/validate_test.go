@@ -102,24 +102,24 @@ func checkRows(t *testing.T, got []RowResult, want []wantRow) {
 func TestValidateUsers(t *testing.T) {
 	long := strings.Repeat("x", 1001)
 	file := "Email,First Name,Last Name,Group,Notes\n" +
-		"ann@hill.test,Ann,Lee,Staff,\n" + // 2 valid
+		"ann@hill.school,Ann,Lee,Staff,\n" + // 2 valid
 		",Bo,Brown,,\n" + // 3 required
 		"not-an-email,Cy,Cole,,\n" + // 4 format
-		"d an@hill.test,Dan,Dee,,\n" + // 5 spaces
-		" ANN@Hill.test ,Ann,Again,,\n" + // 6 duplicate of 2
-		"eve@hill.test,Eve,Eden,Teachers,\n" + // 7 unknown group
-		"fay@hill.test,Fay,Fox,year 7,\n" + // 8 valid, group matched case-insensitively
-		"gus@hill.test,Gus,Gray,,\n" + // 9 already a member
-		"hal@hill.test,Hal,Hart,,\n" + // 10 already invited
-		"ida@hill.test,Ida,Ives,,\n" + // 11 removed: invited again
-		"jo@hill.test,Jo,Jay,,,extra\n" + // 12 more values than columns
-		"kay@hill.test," + long + ",Kim,,\n" + // 13 cell too long
-		"lee@x y.test,Lee,Lo,,\n" + // 14 spaces beat format
-		"d an@hill.test,Dan,Again,,\n" + // 15 spaces beat duplicate
-		"ann@hill.test,Ann,Third,Nope,\n" + // 16 duplicate beats unknown group
-		"eve@hill.test,Eve,Twice,Staff,\n" // 17 duplicate of 7, whose group was unknown
+		"d an@hill.school,Dan,Dee,,\n" + // 5 spaces
+		" ANN@Hill.school ,Ann,Again,,\n" + // 6 duplicate of 2
+		"eve@hill.school,Eve,Eden,Teachers,\n" + // 7 unknown group
+		"fay@hill.school,Fay,Fox,year 7,\n" + // 8 valid, group matched case-insensitively
+		"gus@hill.school,Gus,Gray,,\n" + // 9 already a member
+		"hal@hill.school,Hal,Hart,,\n" + // 10 already invited
+		"ida@hill.school,Ida,Ives,,\n" + // 11 removed: invited again
+		"jo@hill.school,Jo,Jay,,,extra\n" + // 12 more values than columns
+		"kay@hill.school," + long + ",Kim,,\n" + // 13 cell too long
+		"lee@x y.school,Lee,Lo,,\n" + // 14 spaces beat format
+		"d an@hill.school,Dan,Again,,\n" + // 15 spaces beat duplicate
+		"ann@hill.school,Ann,Third,Nope,\n" + // 16 duplicate beats unknown group
+		"eve@hill.school,Eve,Twice,Staff,\n" // 17 duplicate of 7, whose group was unknown
 	dir := &fakeDirectory{members: map[string]roster.UserStatus{
-		"gus@hill.test": roster.StatusActive, "hal@hill.test": roster.StatusInvited, "ida@hill.test": roster.StatusRemoved,
+		"gus@hill.school": roster.StatusActive, "hal@hill.school": roster.StatusInvited, "ida@hill.school": roster.StatusRemoved,
 	}}
 	sum, sink := validate(t, KindUsers, file, dir)
 	checkRows(t, sink.rows, []wantRow{
@@ -141,7 +141,7 @@ func TestValidateUsers(t *testing.T) {
 		{17, StatusInvalid, "Duplicate email (same as row 7)"},
 	})
 	r := sink.rows[0]
-	if r.Email != "ann@hill.test" || r.FirstName != "Ann" || r.LastName != "Lee" || r.Group != "Staff" {
+	if r.Email != "ann@hill.school" || r.FirstName != "Ann" || r.LastName != "Lee" || r.Group != "Staff" {
 		t.Errorf("row 2 normalised to %+v", r)
 	}
 	if sink.rows[6].Group != "Year 7" {
@@ -172,23 +172,23 @@ func TestValidateUsers(t *testing.T) {
 
 func TestValidateRelationships(t *testing.T) {
 	file := "student_email,parent_email,relationship_type\n" +
-		"kid@hill.test,mum@hill.test,Mother\n" + // 2 valid (created)
-		",mum@hill.test,\n" + // 3
-		"kid@hill.test,,\n" + // 4
-		"kid@hill.test,KID@hill.test,\n" + // 5 same person
-		"kid@hill.test,dad@hill.test,neighbour\n" + // 6 invalid type
-		"kid@hill.test,mum@hill.test,father\n" + // 7 duplicate of 2
-		"ghost@hill.test,mum@hill.test,\n" + // 8 student not found
-		"kid@hill.test,ghost@hill.test,\n" + // 9 parent not found
-		"kid@hill.test,gran@hill.test,Grand-Parent\n" + // 10 existing pair, other type: updated
-		"kid2@hill.test,dad@hill.test,\n" + // 11 existing pair, same type (guardian default): unchanged
-		"kid2@hill.test,gone@hill.test,step parent\n" // 12 removed parent: not found
+		"kid@hill.school,mum@hill.school,Mother\n" + // 2 valid (created)
+		",mum@hill.school,\n" + // 3
+		"kid@hill.school,,\n" + // 4
+		"kid@hill.school,KID@hill.school,\n" + // 5 same person
+		"kid@hill.school,dad@hill.school,neighbour\n" + // 6 invalid type
+		"kid@hill.school,mum@hill.school,father\n" + // 7 duplicate of 2
+		"ghost@hill.school,mum@hill.school,\n" + // 8 student not found
+		"kid@hill.school,ghost@hill.school,\n" + // 9 parent not found
+		"kid@hill.school,gran@hill.school,Grand-Parent\n" + // 10 existing pair, other type: updated
+		"kid2@hill.school,dad@hill.school,\n" + // 11 existing pair, same type (guardian default): unchanged
+		"kid2@hill.school,gone@hill.school,step parent\n" // 12 removed parent: not found
 	dir := &fakeDirectory{
 		members: map[string]roster.UserStatus{
-			"kid@hill.test": roster.StatusInvited, "kid2@hill.test": roster.StatusActive, "mum@hill.test": roster.StatusActive,
-			"dad@hill.test": roster.StatusActive, "gran@hill.test": roster.StatusInvited, "gone@hill.test": roster.StatusRemoved,
+			"kid@hill.school": roster.StatusInvited, "kid2@hill.school": roster.StatusActive, "mum@hill.school": roster.StatusActive,
+			"dad@hill.school": roster.StatusActive, "gran@hill.school": roster.StatusInvited, "gone@hill.school": roster.StatusRemoved,
 		},
-		relationships: map[Pair]string{{Student: "kid@hill.test", Parent: "gran@hill.test"}: "guardian", {Student: "kid2@hill.test", Parent: "dad@hill.test"}: "guardian"},
+		relationships: map[Pair]string{{Student: "kid@hill.school", Parent: "gran@hill.school"}: "guardian", {Student: "kid2@hill.school", Parent: "dad@hill.school"}: "guardian"},
 	}
 	sum, sink := validate(t, KindRelationships, file, dir)
 	checkRows(t, sink.rows, []wantRow{
@@ -204,7 +204,7 @@ func TestValidateRelationships(t *testing.T) {
 		{11, StatusUnchanged, ""},
 		{12, StatusInvalid, "Parent not found in organisation"},
 	})
-	if r := sink.rows[0]; r.StudentEmail != "kid@hill.test" || r.ParentEmail != "mum@hill.test" || r.RelationshipType != "mother" {
+	if r := sink.rows[0]; r.StudentEmail != "kid@hill.school" || r.ParentEmail != "mum@hill.school" || r.RelationshipType != "mother" {
 		t.Errorf("row 2 = %+v", r)
 	}
 	if sum.Total != 11 || sum.Valid != 1 || sum.Updated != 1 || sum.Unchanged != 1 || sum.Invalid != 8 {
@@ -236,9 +236,9 @@ func TestLookupsAreBatched(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("email\n")
 	for i := 0; i < 250; i++ {
-		fmt.Fprintf(&b, "p%d@hill.test\n", i)
+		fmt.Fprintf(&b, "p%d@hill.school\n", i)
 	}
-	dir := &fakeDirectory{members: map[string]roster.UserStatus{"p249@hill.test": roster.StatusActive}}
+	dir := &fakeDirectory{members: map[string]roster.UserStatus{"p249@hill.school": roster.StatusActive}}
 	sum, _ := validate(t, KindUsers, b.String(), dir)
 	total := 0
 	for _, n := range dir.memberCalls {
@@ -257,7 +257,7 @@ func TestLookupsAreBatched(t *testing.T) {
 	b.Reset()
 	b.WriteString("student_email,parent_email\n")
 	for i := 0; i < 120; i++ {
-		fmt.Fprintf(&b, "s%d@hill.test,p%d@hill.test\n", i, i)
+		fmt.Fprintf(&b, "s%d@hill.school,p%d@hill.school\n", i, i)
 	}
 	rdir := &fakeDirectory{}
 	validate(t, KindRelationships, b.String(), rdir)
@@ -270,7 +270,7 @@ func TestLookupsAreBatched(t *testing.T) {
 
 func TestDirectoryErrorStopsValidation(t *testing.T) {
 	boom := errors.New("throttled")
-	_, err := Validate(context.Background(), strings.NewReader("email\na@hill.test\n"), Options{Kind: KindUsers, Groups: schoolGroups, Directory: &fakeDirectory{err: boom}}, &collect{})
+	_, err := Validate(context.Background(), strings.NewReader("email\na@hill.school\n"), Options{Kind: KindUsers, Groups: schoolGroups, Directory: &fakeDirectory{err: boom}}, &collect{})
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the directory's error", err)
 	}
@@ -284,7 +284,7 @@ func TestPreview(t *testing.T) {
 			if invalidEvery > 0 && i%invalidEvery == 0 {
 				fmt.Fprintf(&b, "bad%d\n", i)
 			} else {
-				fmt.Fprintf(&b, "ok%d@hill.test\n", i)
+				fmt.Fprintf(&b, "ok%d@hill.school\n", i)
 			}
 		}
 		return b.String()
@@ -344,9 +344,9 @@ func TestValidateFileErrors(t *testing.T) {
 
 func TestErrorFile(t *testing.T) {
 	file := "email,first_name,last_name,group\n" +
-		"ok@hill.test,Ok,Fine,Staff\n" +
+		"ok@hill.school,Ok,Fine,Staff\n" +
 		"=HYPERLINK(\"http://x\"),+44,-1,@SUM(A1)\n" +
-		"two@@hill.test,\"Lee, Ann\",\tTab,Staff,extra\n"
+		"two@@hill.school,\"Lee, Ann\",\tTab,Staff,extra\n"
 	var out bytes.Buffer
 	ef := NewErrorFile(&out)
 	if _, err := Validate(context.Background(), strings.NewReader(file), Options{Kind: KindUsers, Groups: schoolGroups}, ef); err != nil {
@@ -357,7 +357,7 @@ func TestErrorFile(t *testing.T) {
 	}
 	want := "\uFEFFemail,first_name,last_name,group,error\r\n" +
 		"\"'=HYPERLINK(\"\"http://x\"\")\",'+44,'-1,'@SUM(A1),Invalid email format\r\n" +
-		"two@@hill.test,\"Lee, Ann\",'\tTab,Staff,Row has 1 more value(s) than the file has columns,extra\r\n"
+		"two@@hill.school,\"Lee, Ann\",'\tTab,Staff,Row has 1 more value(s) than the file has columns,extra\r\n"
 	if got := out.String(); got != want {
 		t.Errorf("error file:\n%q\nwant:\n%q", got, want)
 	}
@@ -366,17 +366,17 @@ func TestErrorFile(t *testing.T) {
 	}
 
 	// The admin fixes the rows in the error file and uploads it again.
-	fixed := strings.Replace(out.String(), `"'=HYPERLINK(""http://x"")"`, "fixed@hill.test", 1)
+	fixed := strings.Replace(out.String(), `"'=HYPERLINK(""http://x"")"`, "fixed@hill.school", 1)
 	fixed = strings.Replace(fixed, ",extra", "", 1)
-	fixed = strings.Replace(fixed, "two@@hill.test", "two@hill.test", 1)
+	fixed = strings.Replace(fixed, "two@@hill.school", "two@hill.school", 1)
 	sum, sink := validate(t, KindUsers, fixed, nil)
 	if sum.Valid != 1 || sum.Invalid != 1 || sum.Total != 2 {
 		t.Fatalf("re-upload: %+v", sum)
 	}
-	if got := sink.rows[0]; got.Email != "fixed@hill.test" || got.FirstName != "+44" || got.LastName != "-1" || got.Status != StatusInvalid || got.Error != "Unknown group: @SUM(A1)" {
+	if got := sink.rows[0]; got.Email != "fixed@hill.school" || got.FirstName != "+44" || got.LastName != "-1" || got.Status != StatusInvalid || got.Error != "Unknown group: @SUM(A1)" {
 		t.Errorf("re-uploaded row 2 = %+v", got)
 	}
-	if got := sink.rows[1]; got.Email != "two@hill.test" || got.FirstName != "Lee, Ann" || got.LastName != "Tab" || got.Status != StatusValid {
+	if got := sink.rows[1]; got.Email != "two@hill.school" || got.FirstName != "Lee, Ann" || got.LastName != "Tab" || got.Status != StatusValid {
 		t.Errorf("re-uploaded row 3 = %+v", got)
 	}
 	if strings.Join(sum.Warnings, "|") != "Ignored columns: error" {
@@ -387,7 +387,7 @@ func TestErrorFile(t *testing.T) {
 func TestSafeCell(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+1": "'=1+1", "+44 20": "'+44 20", "-x": "'-x", "@a": "'@a", "\tx": "'\tx", "\rx": "'\rx",
-		"Ann": "Ann", "": "", "a=b": "a=b", "O'Brien": "O'Brien", "me@x.test": "me@x.test",
+		"Ann": "Ann", "": "", "a=b": "a=b", "O'Brien": "O'Brien", "me@x.school": "me@x.school",
 		// After white space, a no-break space, a zero-width space or a BOM.
 		" =1": "' =1", "\u00a0=HYPERLINK(\"x\")": "'\u00a0=HYPERLINK(\"x\")", "\ufeff@SUM(A1)": "'\ufeff@SUM(A1)", "\u200b+1": "'\u200b+1",
 		// Full-width forms.
@@ -424,9 +424,11 @@ func TestTemplates(t *testing.T) {
 	if u.String() != wantU {
 		t.Errorf("users template = %q", u.String())
 	}
-	// The template validates cleanly for the school it was made for.
+	// The template reads cleanly for the school it was made for, and its
+	// example rows, left in by mistake, invite nobody: example.com is
+	// reserved and never receives mail.
 	sum, _ := validate(t, KindUsers, u.String(), nil)
-	if sum.Valid != 3 || sum.Invalid != 0 {
+	if want := "Email domain example.com is reserved and never receives mail"; sum.Invalid != 3 || sum.ErrorCounts[want] != 3 || len(sum.Warnings) != 0 {
 		t.Errorf("users template validates as %+v", sum)
 	}
 
@@ -452,28 +454,28 @@ func TestTemplates(t *testing.T) {
 
 func TestValidateUserIDsAndUsernames(t *testing.T) {
 	file := "email,username,first_name,user_id\n" +
-		"ann@hill.test,,Ann,S1\n" + // 2 valid with an id
-		",bo@hill.test,Bo,S2\n" + // 3 email from the username
+		"ann@hill.school,,Ann,S1\n" + // 2 valid with an id
+		",bo@hill.school,Bo,S2\n" + // 3 email from the username
 		",not-an-address,Cy,S3\n" + // 4 never guessed: email is required
-		"di@hill.test,,Di,S1\n" + // 5 duplicate id
-		"ed@hill.test,,Ed,T9\n" + // 6 an id another user has
-		"kid@hill.test,,Kid,K1\n" + // 7 the user who has that id already (skipped: invited)
-		"fi@hill.test,,Fi," + strings.Repeat("9", 101) + "\n" + // 8 id too long
-		"gu@hill.test,,Gu,\n" // 9 no id: fine
-	dir := &fakeDirectory{members: map[string]roster.UserStatus{"kid@hill.test": roster.StatusInvited},
-		userIDs: map[string]string{"T9": "someone@hill.test", "K1": "kid@hill.test"}}
+		"di@hill.school,,Di,S1\n" + // 5 duplicate id
+		"ed@hill.school,,Ed,T9\n" + // 6 an id another user has
+		"kid@hill.school,,Kid,K1\n" + // 7 the user who has that id already (skipped: invited)
+		"fi@hill.school,,Fi," + strings.Repeat("9", 101) + "\n" + // 8 id too long
+		"gu@hill.school,,Gu,\n" // 9 no id: fine
+	dir := &fakeDirectory{members: map[string]roster.UserStatus{"kid@hill.school": roster.StatusInvited},
+		userIDs: map[string]string{"T9": "someone@hill.school", "K1": "kid@hill.school"}}
 	sum, sink := validate(t, KindUsers, file, dir)
 	checkRows(t, sink.rows, []wantRow{
 		{2, StatusValid, ""},
 		{3, StatusValid, ""},
 		{4, StatusInvalid, "Email is required"},
 		{5, StatusInvalid, "Duplicate user id (same as row 2)"},
-		{6, StatusInvalid, "User id T9 already belongs to someone@hill.test"},
+		{6, StatusInvalid, "User id T9 already belongs to someone@hill.school"},
 		{7, StatusSkipped, "Already invited"},
 		{8, StatusInvalid, "User id is longer than 100 characters"},
 		{9, StatusValid, ""},
 	})
-	if r := sink.rows[1]; r.Email != "bo@hill.test" || r.UserID != "S2" {
+	if r := sink.rows[1]; r.Email != "bo@hill.school" || r.UserID != "S2" {
 		t.Errorf("row 3 = %+v", r)
 	}
 	if !strings.Contains(strings.Join(sum.Warnings, "|"), `1 row(s) had no email: the address in the "username" column was used.`) {

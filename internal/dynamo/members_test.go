@@ -32,20 +32,20 @@ func TestSaveMember(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	newSchool(t, s, "save")
-	created, err := s.SaveMember(ctx, app.MemberChange{After: member("save", "ann@save.test", roster.StatusInvited, "students", "parents"), By: "head@save.test"})
+	created, err := s.SaveMember(ctx, app.MemberChange{After: member("save", "ann@save.school", roster.StatusInvited, "students", "parents"), By: "head@save.school"})
 	if err != nil || created.Version != 1 {
 		t.Fatalf("create = %+v, %v", created, err)
 	}
 	if c := counts(t, s, "save"); c["students"] != 1 || c["parents"] != 1 || c["staff"] != 1 {
 		t.Errorf("counts after create = %v", c)
 	}
-	_, err = s.SaveMember(ctx, app.MemberChange{After: member("save", "ann@save.test", roster.StatusInvited, "students")})
+	_, err = s.SaveMember(ctx, app.MemberChange{After: member("save", "ann@save.school", roster.StatusInvited, "students")})
 	wantCode(t, "create twice", err, roster.ECONFLICT)
 
 	// A change from the version read; then one from a stale read.
 	changed := created
 	changed.Groups = []string{"staff"}
-	saved, err := s.SaveMember(ctx, app.MemberChange{Before: &created, After: changed, By: "head@save.test"})
+	saved, err := s.SaveMember(ctx, app.MemberChange{Before: &created, After: changed, By: "head@save.school"})
 	if err != nil || saved.Version != 2 {
 		t.Fatalf("change = %+v, %v", saved, err)
 	}
@@ -54,32 +54,32 @@ func TestSaveMember(t *testing.T) {
 	if c := counts(t, s, "save"); c["students"] != 0 || c["parents"] != 0 || c["staff"] != 2 {
 		t.Errorf("counts after moving groups = %v", c)
 	}
-	got, err := s.GetMember(ctx, "save", "ann@save.test")
+	got, err := s.GetMember(ctx, "save", "ann@save.school")
 	if err != nil || got.Version != 2 || len(got.Groups) != 1 || got.Groups[0] != "staff" {
 		t.Errorf("read back = %+v, %v", got, err)
 	}
 
 	// The administrator must still be one when the change is written.
-	mgr, _ := s.SaveMember(ctx, app.MemberChange{After: roster.Member{SchoolID: "save", Email: "mgr@save.test", Role: roster.RoleManager, Status: roster.StatusActive, InvitedAt: t0}})
+	mgr, _ := s.SaveMember(ctx, app.MemberChange{After: roster.Member{SchoolID: "save", Email: "mgr@save.school", Role: roster.RoleManager, Status: roster.StatusActive, InvitedAt: t0}})
 	// An administrator changing their own record is checked on it (a
 	// transaction touches an item once).
 	renamed := mgr
 	renamed.FirstName = "Mo"
-	if mgr, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: renamed, By: "mgr@save.test"}); err != nil {
+	if mgr, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: renamed, By: "mgr@save.school"}); err != nil {
 		t.Fatalf("a manager renames themselves: %v", err)
 	}
-	_, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: mgr, By: "mgr@save.test", OwnerOnly: true})
+	_, err = s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: mgr, By: "mgr@save.school", OwnerOnly: true})
 	wantCode(t, "an owner-only change of oneself by a manager", err, roster.ECONFLICT)
-	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: got, By: "mgr@save.test", OwnerOnly: true})
+	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: got, By: "mgr@save.school", OwnerOnly: true})
 	wantCode(t, "owner-only change by a manager", err, roster.EFORBIDDEN)
 	demoted := mgr
 	demoted.Role = roster.RoleNone
 	if _, err := s.SaveMember(ctx, app.MemberChange{Before: &mgr, After: demoted}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: got, By: "mgr@save.test"})
+	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: got, By: "mgr@save.school"})
 	wantCode(t, "change by a demoted manager", err, roster.EFORBIDDEN)
-	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: member("save", "ann@save.test", roster.StatusInvited, "no-such-group")})
+	_, err = s.SaveMember(ctx, app.MemberChange{Before: &got, After: member("save", "ann@save.school", roster.StatusInvited, "no-such-group")})
 	wantCode(t, "join a group that does not exist", err, roster.EINVALID)
 
 	// Removal takes the user out of the counts.
@@ -102,7 +102,7 @@ func TestGroupCountsUnderConcurrentChanges(t *testing.T) {
 	newSchool(t, s, "busy")
 	const n = 20
 	for i := range n {
-		if _, err := s.SaveMember(ctx, app.MemberChange{After: member("busy", fmt.Sprintf("u%02d@busy.test", i), roster.StatusActive, "students")}); err != nil {
+		if _, err := s.SaveMember(ctx, app.MemberChange{After: member("busy", fmt.Sprintf("u%02d@busy.school", i), roster.StatusActive, "students")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,7 +119,7 @@ func TestGroupCountsUnderConcurrentChanges(t *testing.T) {
 			}
 			after := before
 			edit(&after)
-			_, err = s.SaveMember(ctx, app.MemberChange{Before: &before, After: after, By: "head@busy.test"})
+			_, err = s.SaveMember(ctx, app.MemberChange{Before: &before, After: after, By: "head@busy.school"})
 			if roster.ErrorCode(err) == roster.ECONFLICT {
 				continue
 			}
@@ -132,8 +132,8 @@ func TestGroupCountsUnderConcurrentChanges(t *testing.T) {
 	}
 	for i := range n {
 		wg.Add(2)
-		go change(fmt.Sprintf("u%02d@busy.test", i), func(m *roster.Member) { m.Groups = []string{"parents"} })
-		go change("u00@busy.test", func(m *roster.Member) { m.FirstName = fmt.Sprintf("Renamed%02d", i) })
+		go change(fmt.Sprintf("u%02d@busy.school", i), func(m *roster.Member) { m.Groups = []string{"parents"} })
+		go change("u00@busy.school", func(m *roster.Member) { m.FirstName = fmt.Sprintf("Renamed%02d", i) })
 	}
 	wg.Wait()
 	close(errs)
@@ -171,7 +171,7 @@ func TestGroups(t *testing.T) {
 	wantCode(t, "rename from a stale read", s.RenameGroup(ctx, "grp", roster.Group{ID: "g1", Name: "Year 7"}, "Other"), roster.ECONFLICT)
 
 	// Members keep the group (by id) through the rename; it cannot go while they are in it.
-	if _, err := s.SaveMember(ctx, app.MemberChange{After: member("grp", "kid@grp.test", roster.StatusInvited, "g1")}); err != nil {
+	if _, err := s.SaveMember(ctx, app.MemberChange{After: member("grp", "kid@grp.school", roster.StatusInvited, "g1")}); err != nil {
 		t.Fatal(err)
 	}
 	err := s.DeleteGroup(ctx, "grp", y7)
@@ -197,30 +197,30 @@ func TestMembershipsAndTokens(t *testing.T) {
 	s := newStore(t)
 	newSchool(t, s, "mem-a")
 	newSchool(t, s, "mem-b")
-	invited := member("mem-a", "sam@mem.test", roster.StatusInvited, "students")
+	invited := member("mem-a", "sam@mem.school", roster.StatusInvited, "students")
 	invited.TokenHash = roster.HashToken("tok-sam")
 	if _, err := s.SaveMember(ctx, app.MemberChange{After: invited}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SaveMember(ctx, app.MemberChange{After: member("mem-b", "sam@mem.test", roster.StatusActive, "staff")}); err != nil {
+	if _, err := s.SaveMember(ctx, app.MemberChange{After: member("mem-b", "sam@mem.school", roster.StatusActive, "staff")}); err != nil {
 		t.Fatal(err)
 	}
-	schools, err := s.MemberSchools(ctx, "sam@mem.test")
+	schools, err := s.MemberSchools(ctx, "sam@mem.school")
 	if err != nil || len(schools) != 2 || schools[0].SchoolID != "mem-a" || schools[0].Status != roster.StatusInvited || schools[1].SchoolID != "mem-b" {
 		t.Errorf("MemberSchools = %+v, %v", schools, err)
 	}
 	school, email, err := s.TokenHolder(ctx, roster.HashToken("tok-sam"))
-	if err != nil || school != "mem-a" || email != "sam@mem.test" {
+	if err != nil || school != "mem-a" || email != "sam@mem.school" {
 		t.Errorf("TokenHolder = %q %q %v", school, email, err)
 	}
 	_, _, err = s.TokenHolder(ctx, roster.HashToken("nobody's"))
 	wantCode(t, "an unknown token", err, roster.ENOTFOUND)
 
-	if err := s.BindSub(ctx, "mem-b", "sam@mem.test", "sub-1"); err != nil {
+	if err := s.BindSub(ctx, "mem-b", "sam@mem.school", "sub-1"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, "bind a second login", s.BindSub(ctx, "mem-b", "sam@mem.test", "sub-2"), roster.ECONFLICT)
-	if m, _ := s.GetMember(ctx, "mem-b", "sam@mem.test"); m.Sub != "sub-1" {
+	wantCode(t, "bind a second login", s.BindSub(ctx, "mem-b", "sam@mem.school", "sub-2"), roster.ECONFLICT)
+	if m, _ := s.GetMember(ctx, "mem-b", "sam@mem.school"); m.Sub != "sub-1" {
 		t.Errorf("sub = %q", m.Sub)
 	}
 }
@@ -230,7 +230,7 @@ func TestSendJobs(t *testing.T) {
 	s := newStore(t)
 	newSchool(t, s, "jobs")
 	for i := range 5 {
-		m := member("jobs", fmt.Sprintf("h%d@jobs.test", i), roster.StatusInvited, "students")
+		m := member("jobs", fmt.Sprintf("h%d@jobs.school", i), roster.StatusInvited, "students")
 		m.MailStatus = roster.MailHeld
 		if i == 2 {
 			m.MailStatus = roster.MailSent
@@ -240,15 +240,15 @@ func TestSendJobs(t *testing.T) {
 		}
 	}
 	held, next, err := s.HeldInvitations(ctx, "jobs", "", 3)
-	if err != nil || len(held) != 2 || held[0].Email != "h0@jobs.test" || held[1].Email != "h1@jobs.test" || next == "" {
+	if err != nil || len(held) != 2 || held[0].Email != "h0@jobs.school" || held[1].Email != "h1@jobs.school" || next == "" {
 		t.Fatalf("first page = %v %q %v", held, next, err)
 	}
 	rest, _, err := s.HeldInvitations(ctx, "jobs", next, 10)
-	if err != nil || len(rest) != 2 || rest[0].Email != "h3@jobs.test" {
+	if err != nil || len(rest) != 2 || rest[0].Email != "h3@jobs.school" {
 		t.Fatalf("second page = %v %v", rest, err)
 	}
 
-	job := roster.SendJob{SchoolID: "jobs", ID: "J1", RequestedBy: "head@jobs.test", CreatedAt: t0}
+	job := roster.SendJob{SchoolID: "jobs", ID: "J1", RequestedBy: "head@jobs.school", CreatedAt: t0}
 	if err := s.CreateSendJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
@@ -261,8 +261,8 @@ func TestSendJobs(t *testing.T) {
 	if _, err := s.ClaimSendJob(ctx, "jobs", "J1", "seq-1", t0); err != nil {
 		t.Errorf("the same record claims again: %v", err)
 	}
-	got, err := s.SendJobProgress(ctx, "jobs", "J1", "seq-1", "h1@jobs.test", 2, roster.JobQueued, t0)
-	if err != nil || got.Sent != 2 || got.Status != roster.JobQueued || got.Cursor != "h1@jobs.test" || got.Claim != "" {
+	got, err := s.SendJobProgress(ctx, "jobs", "J1", "seq-1", "h1@jobs.school", 2, roster.JobQueued, t0)
+	if err != nil || got.Sent != 2 || got.Status != roster.JobQueued || got.Cursor != "h1@jobs.school" || got.Claim != "" {
 		t.Fatalf("hand-off = %+v, %v", got, err)
 	}
 	_, err = s.SendJobProgress(ctx, "jobs", "J1", "seq-1", "", 1, roster.JobDone, t0)

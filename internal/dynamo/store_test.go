@@ -18,7 +18,7 @@ func TestCreateSchoolAndRead(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	created := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	if err := s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Hill School", CreatedAt: created}, roster.ActiveOwner("head@hill.test", created)); err != nil {
+	if err := s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Hill School", CreatedAt: created}, roster.ActiveOwner("head@hill.school", created)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -44,7 +44,7 @@ func TestCreateSchoolAndRead(t *testing.T) {
 		t.Errorf("groups = %v counts %v, want Parents, Staff (1 member), Students", names, counts)
 	}
 
-	owner, err := s.GetMember(ctx, "hill", "head@hill.test")
+	owner, err := s.GetMember(ctx, "hill", "head@hill.school")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +53,14 @@ func TestCreateSchoolAndRead(t *testing.T) {
 	}
 
 	// A second create changes nothing and says so.
-	err = s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Other Name", CreatedAt: created}, roster.ActiveOwner("intruder@hill.test", created))
+	err = s.CreateSchool(ctx, roster.School{ID: "hill", Name: "Other Name", CreatedAt: created}, roster.ActiveOwner("intruder@hill.school", created))
 	if roster.ErrorCode(err) != roster.ECONFLICT {
 		t.Fatalf("second CreateSchool = %v, want conflict", err)
 	}
 	if again, _ := s.GetSchool(ctx, "hill"); again.Name != "Hill School" {
 		t.Errorf("school renamed to %q by a refused create", again.Name)
 	}
-	if _, err := s.GetMember(ctx, "hill", "intruder@hill.test"); roster.ErrorCode(err) != roster.ENOTFOUND {
+	if _, err := s.GetMember(ctx, "hill", "intruder@hill.school"); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Errorf("refused create left a member behind: %v", err)
 	}
 }
@@ -73,7 +73,7 @@ func TestSchoolsDoNotLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.GetMember(ctx, "north", "head@northeast.test"); roster.ErrorCode(err) != roster.ENOTFOUND {
+	if _, err := s.GetMember(ctx, "north", "head@northeast.school"); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Errorf("a member of northeast is visible in north: %v", err)
 	}
 	groups, err := s.ListGroups(ctx, "north")

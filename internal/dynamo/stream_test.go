@@ -21,7 +21,7 @@ func TestQueuedWork(t *testing.T) {
 		{"no import id", StreamImage{"type": imp, "schoolId": s("demo")}, Work{}, true},
 		{"wrong attribute type", StreamImage{"type": imp, "schoolId": events.NewBooleanAttribute(true), "importId": s("I1")}, Work{}, true},
 		{"number id", StreamImage{"type": imp, "schoolId": n("7"), "importId": s("I1")}, Work{WorkImport, "7", "I1"}, false},
-		{"a user", StreamImage{"type": s("user"), "schoolId": s("demo"), "email": s("a@b.test")}, Work{}, true},
+		{"a user", StreamImage{"type": s("user"), "schoolId": s("demo"), "email": s("a@b.school")}, Work{}, true},
 		{"empty", nil, Work{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +54,7 @@ func TestChangedUser(t *testing.T) {
 	if _, _, err = ChangedUser(StreamImage{"type": s("user")}, nil); err == nil {
 		t.Error("a user image without school or email decoded")
 	}
-	if _, _, err = ChangedUser(nil, StreamImage{"schoolId": s("demo"), "email": s("x@y.test"), "version": s("three")}); err == nil {
+	if _, _, err = ChangedUser(nil, StreamImage{"schoolId": s("demo"), "email": s("x@y.school"), "version": s("three")}); err == nil {
 		t.Error("a user image with a bad version decoded")
 	}
 }
@@ -70,8 +70,8 @@ func TestQueuedMail(t *testing.T) {
 	}{
 		{"queued", StreamImage{"schoolId": s("demo"), "email": s("zoe@demo.school"), "sendCount": n("2")}, "zoe@demo.school", 2, ""},
 		{"no email", StreamImage{"schoolId": s("demo"), "sendCount": n("1")}, "", 0, "lacks"},
-		{"bad send count", StreamImage{"schoolId": s("demo"), "email": s("a@b.test"), "sendCount": s("two")}, "", 0, "sendCount"},
-		{"no send count", StreamImage{"schoolId": s("demo"), "email": s("a@b.test")}, "", 0, "sendCount"},
+		{"bad send count", StreamImage{"schoolId": s("demo"), "email": s("a@b.school"), "sendCount": s("two")}, "", 0, "sendCount"},
+		{"no send count", StreamImage{"schoolId": s("demo"), "email": s("a@b.school")}, "", 0, "sendCount"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, email, count, err := QueuedMail(tc.img)

@@ -36,7 +36,7 @@ func listEmails(t *testing.T, s *dynamo.Store, q app.UserQuery) ([]string, app.U
 	}
 	var out []string
 	for _, m := range page.Members {
-		out = append(out, strings.TrimSuffix(m.Email, "@ix.test"))
+		out = append(out, strings.TrimSuffix(m.Email, "@ix.school"))
 	}
 	return out, page
 }
@@ -54,7 +54,7 @@ func TestUsersList(t *testing.T) {
 	}
 	members := map[string]roster.Member{}
 	for _, p := range people {
-		m := roster.Member{SchoolID: "ix", Email: p.email + "@ix.test", FirstName: p.first, LastName: p.last,
+		m := roster.Member{SchoolID: "ix", Email: p.email + "@ix.school", FirstName: p.first, LastName: p.last,
 			Groups: []string{p.group}, Status: roster.StatusInvited, InvitedAt: t0}
 		members[p.email] = indexed(t, s, nil, m)
 	}

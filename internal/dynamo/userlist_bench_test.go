@@ -390,7 +390,7 @@ func generatedMembers(school, owner string, n int, created time.Time) []roster.M
 		case u < 0.70:
 			group, domain = "staff", school+".test"
 		default:
-			group, domain = "parents", []string{"mail.test", "post.test", "inbox.test"}[rng.IntN(3)]
+			group, domain = "parents", []string{"mail.school", "post.school", "inbox.school"}[rng.IntN(3)]
 		}
 		var local string
 		switch u := rng.Float64(); {

@@ -22,29 +22,29 @@ func TestCreateInvitation(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	newSchool(t, s, "invites")
-	created, _, err := s.CreateInvitation(ctx, invitation("invites", "ann@invites.test", "IMP1"))
+	created, _, err := s.CreateInvitation(ctx, invitation("invites", "ann@invites.school", "IMP1"))
 	if err != nil || !created {
 		t.Fatalf("first create = %v %v", created, err)
 	}
 	// The same email again, from a retry of the same import or another one.
-	created, state, err := s.CreateInvitation(ctx, invitation("invites", "ann@invites.test", "IMP2"))
+	created, state, err := s.CreateInvitation(ctx, invitation("invites", "ann@invites.school", "IMP2"))
 	if err != nil || created || state.Status != roster.StatusInvited || state.InvitedByImport != "IMP1" {
 		t.Fatalf("second create = %v %+v %v, want the existing invitation of IMP1", created, state, err)
 	}
 	// An active member is reported as such.
-	created, state, err = s.CreateInvitation(ctx, invitation("invites", "head@invites.test", "IMP1"))
+	created, state, err = s.CreateInvitation(ctx, invitation("invites", "head@invites.school", "IMP1"))
 	if err != nil || created || state.Status != roster.StatusActive {
 		t.Fatalf("create over the owner = %v %+v %v", created, state, err)
 	}
 
 	// Only a removed user can be invited again.
-	if ok, err := s.ReinviteRemoved(ctx, invitation("invites", "ann@invites.test", "IMP3")); err != nil || ok {
+	if ok, err := s.ReinviteRemoved(ctx, invitation("invites", "ann@invites.school", "IMP3")); err != nil || ok {
 		t.Fatalf("reinvite an invited user = %v %v, want false", ok, err)
 	}
 	_, err = emulators.DynamoDB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(emulators.Tables["RosterTable"]),
 		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "SCHOOL#invites"}, "SK": &types.AttributeValueMemberS{Value: "USER#ann@invites.test"},
+			"PK": &types.AttributeValueMemberS{Value: "SCHOOL#invites"}, "SK": &types.AttributeValueMemberS{Value: "USER#ann@invites.school"},
 		},
 		UpdateExpression:          aws.String("SET #s = :r"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
@@ -53,15 +53,15 @@ func TestCreateInvitation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.ReinviteRemoved(ctx, invitation("invites", "ann@invites.test", "IMP3")); err != nil || !ok {
+	if ok, err := s.ReinviteRemoved(ctx, invitation("invites", "ann@invites.school", "IMP3")); err != nil || !ok {
 		t.Fatalf("reinvite a removed user = %v %v, want true", ok, err)
 	}
-	states, err := s.MemberStates(ctx, "invites", []string{"ann@invites.test", "nobody@invites.test", "head@invites.test"})
+	states, err := s.MemberStates(ctx, "invites", []string{"ann@invites.school", "nobody@invites.school", "head@invites.school"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 2 || states["ann@invites.test"].Status != roster.StatusInvited || states["ann@invites.test"].InvitedByImport != "IMP3" ||
-		states["head@invites.test"].Status != roster.StatusActive {
+	if len(states) != 2 || states["ann@invites.school"].Status != roster.StatusInvited || states["ann@invites.school"].InvitedByImport != "IMP3" ||
+		states["head@invites.school"].Status != roster.StatusActive {
 		t.Errorf("states = %+v", states)
 	}
 }
@@ -72,7 +72,7 @@ func TestMemberStatesInBatches(t *testing.T) {
 	newSchool(t, s, "many")
 	var emails []string
 	for i := 0; i < 250; i++ {
-		e := fmt.Sprintf("p%03d@many.test", i)
+		e := fmt.Sprintf("p%03d@many.school", i)
 		emails = append(emails, e)
 		if i%2 == 0 {
 			if _, _, err := s.CreateInvitation(ctx, invitation("many", e, "IMP1")); err != nil {
@@ -93,42 +93,42 @@ func TestMarkSent(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	newSchool(t, s, "mail")
-	for _, e := range []string{"a@mail.test", "b@mail.test", "c@mail.test"} {
+	for _, e := range []string{"a@mail.school", "b@mail.school", "c@mail.school"} {
 		if _, _, err := s.CreateInvitation(ctx, invitation("mail", e, "IMP1")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	states, err := s.MailStates(ctx, "mail", []string{"a@mail.test", "b@mail.test"})
-	if err != nil || states["a@mail.test"].MailStatus != roster.MailQueued || states["a@mail.test"].SendCount != 1 || states["a@mail.test"].SealedToken != "sealed" {
+	states, err := s.MailStates(ctx, "mail", []string{"a@mail.school", "b@mail.school"})
+	if err != nil || states["a@mail.school"].MailStatus != roster.MailQueued || states["a@mail.school"].SendCount != 1 || states["a@mail.school"].SealedToken != "sealed" {
 		t.Fatalf("mail states = %+v %v", states, err)
 	}
 	// b's send is stale (a resend made it send 2): the batch still marks a and c.
 	sent := []roster.SentMail{
-		{SchoolID: "mail", Email: "a@mail.test", SendCount: 1, MessageID: "m-a"},
-		{SchoolID: "mail", Email: "b@mail.test", SendCount: 2, MessageID: "m-b"},
-		{SchoolID: "mail", Email: "c@mail.test", SendCount: 1, MessageID: "m-c"},
+		{SchoolID: "mail", Email: "a@mail.school", SendCount: 1, MessageID: "m-a"},
+		{SchoolID: "mail", Email: "b@mail.school", SendCount: 2, MessageID: "m-b"},
+		{SchoolID: "mail", Email: "c@mail.school", SendCount: 1, MessageID: "m-c"},
 	}
 	if err := s.MarkSent(ctx, sent, t0); err != nil {
 		t.Fatal(err)
 	}
-	states, err = s.MailStates(ctx, "mail", []string{"a@mail.test", "b@mail.test", "c@mail.test"})
+	states, err = s.MailStates(ctx, "mail", []string{"a@mail.school", "b@mail.school", "c@mail.school"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]roster.MailStatus{"a@mail.test": roster.MailSent, "b@mail.test": roster.MailQueued, "c@mail.test": roster.MailSent}
+	want := map[string]roster.MailStatus{"a@mail.school": roster.MailSent, "b@mail.school": roster.MailQueued, "c@mail.school": roster.MailSent}
 	for e, w := range want {
 		if states[e].MailStatus != w {
 			t.Errorf("%s mail status = %s, want %s", e, states[e].MailStatus, w)
 		}
 	}
-	if states["a@mail.test"].SealedToken != "" {
+	if states["a@mail.school"].SealedToken != "" {
 		t.Error("the sealed token stayed after sending")
 	}
-	if err := s.MarkMailFailed(ctx, "mail", "b@mail.test", 1, "MESSAGE_REJECTED"); err != nil {
+	if err := s.MarkMailFailed(ctx, "mail", "b@mail.school", 1, "MESSAGE_REJECTED"); err != nil {
 		t.Fatal(err)
 	}
-	states, _ = s.MailStates(ctx, "mail", []string{"b@mail.test"})
-	if states["b@mail.test"].MailStatus != roster.MailFailed {
-		t.Errorf("b = %+v, want failed", states["b@mail.test"])
+	states, _ = s.MailStates(ctx, "mail", []string{"b@mail.school"})
+	if states["b@mail.school"].MailStatus != roster.MailFailed {
+		t.Errorf("b = %+v, want failed", states["b@mail.school"])
 	}
 }

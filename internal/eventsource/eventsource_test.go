@@ -190,13 +190,13 @@ func TestQueuedMails(t *testing.T) {
 		retry     []string
 		wantMails []app.QueuedMail
 	}{
-		{"decoded in order", []events.DynamoDBEventRecord{mailRecord("1", "a@x.test", one), mailRecord("2", "b@x.test", two)}, nil,
-			[]app.QueuedMail{{RecordID: "1", SchoolID: "demo", Email: "a@x.test", SendCount: 1}, {RecordID: "2", SchoolID: "demo", Email: "b@x.test", SendCount: 2}}},
-		{"the mailer's retries become failures", []events.DynamoDBEventRecord{mailRecord("1", "a@x.test", one), mailRecord("2", "b@x.test", one)}, []string{"2"},
-			[]app.QueuedMail{{RecordID: "1", SchoolID: "demo", Email: "a@x.test", SendCount: 1}, {RecordID: "2", SchoolID: "demo", Email: "b@x.test", SendCount: 1}}},
-		{"a bad send count is skipped, the others sent", []events.DynamoDBEventRecord{mailRecord("1", "a@x.test", events.NewStringAttribute("x")), mailRecord("2", "b@x.test", one)}, nil,
-			[]app.QueuedMail{{RecordID: "2", SchoolID: "demo", Email: "b@x.test", SendCount: 1}}},
-		{"a missing send count is skipped", []events.DynamoDBEventRecord{mailRecord("1", "a@x.test", events.NewNullAttribute())}, nil,
+		{"decoded in order", []events.DynamoDBEventRecord{mailRecord("1", "a@x.school", one), mailRecord("2", "b@x.school", two)}, nil,
+			[]app.QueuedMail{{RecordID: "1", SchoolID: "demo", Email: "a@x.school", SendCount: 1}, {RecordID: "2", SchoolID: "demo", Email: "b@x.school", SendCount: 2}}},
+		{"the mailer's retries become failures", []events.DynamoDBEventRecord{mailRecord("1", "a@x.school", one), mailRecord("2", "b@x.school", one)}, []string{"2"},
+			[]app.QueuedMail{{RecordID: "1", SchoolID: "demo", Email: "a@x.school", SendCount: 1}, {RecordID: "2", SchoolID: "demo", Email: "b@x.school", SendCount: 1}}},
+		{"a bad send count is skipped, the others sent", []events.DynamoDBEventRecord{mailRecord("1", "a@x.school", events.NewStringAttribute("x")), mailRecord("2", "b@x.school", one)}, nil,
+			[]app.QueuedMail{{RecordID: "2", SchoolID: "demo", Email: "b@x.school", SendCount: 1}}},
+		{"a missing send count is skipped", []events.DynamoDBEventRecord{mailRecord("1", "a@x.school", events.NewNullAttribute())}, nil,
 			[]app.QueuedMail{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,20 +263,20 @@ func TestUserChanges(t *testing.T) {
 		wantFailures []string
 	}{
 		{"insert, modify, delete", []events.DynamoDBEventRecord{
-			userRecord("1", nil, userImage("a@x.test", "invited")),
-			userRecord("2", userImage("a@x.test", "invited"), userImage("a@x.test", "active")),
-			userRecord("3", userImage("b@x.test", "active"), nil),
-		}, "", []string{"- > a@x.test/invited", "a@x.test/invited > a@x.test/active", "b@x.test/active > -"}, nil},
+			userRecord("1", nil, userImage("a@x.school", "invited")),
+			userRecord("2", userImage("a@x.school", "invited"), userImage("a@x.school", "active")),
+			userRecord("3", userImage("b@x.school", "active"), nil),
+		}, "", []string{"- > a@x.school/invited", "a@x.school/invited > a@x.school/active", "b@x.school/active > -"}, nil},
 		{"a failure and every record after it are redelivered", []events.DynamoDBEventRecord{
-			userRecord("1", nil, userImage("a@x.test", "invited")),
-			userRecord("2", nil, userImage("b@x.test", "invited")),
-			userRecord("3", nil, userImage("c@x.test", "invited")),
-			userRecord("4", userImage("b@x.test", "invited"), userImage("b@x.test", "active")),
-		}, "b@x.test", []string{"- > a@x.test/invited", "- > b@x.test/invited", "- > c@x.test/invited"}, []string{"2", "3", "4"}},
+			userRecord("1", nil, userImage("a@x.school", "invited")),
+			userRecord("2", nil, userImage("b@x.school", "invited")),
+			userRecord("3", nil, userImage("c@x.school", "invited")),
+			userRecord("4", userImage("b@x.school", "invited"), userImage("b@x.school", "active")),
+		}, "b@x.school", []string{"- > a@x.school/invited", "- > b@x.school/invited", "- > c@x.school/invited"}, []string{"2", "3", "4"}},
 		{"an undecodable record is skipped", []events.DynamoDBEventRecord{
 			userRecord("1", nil, map[string]events.DynamoDBAttributeValue{"type": events.NewStringAttribute("user")}),
-			userRecord("2", nil, userImage("b@x.test", "invited")),
-		}, "", []string{"- > b@x.test/invited"}, nil},
+			userRecord("2", nil, userImage("b@x.school", "invited")),
+		}, "", []string{"- > b@x.school/invited"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []string

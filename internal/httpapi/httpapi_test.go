@@ -59,12 +59,12 @@ func TestRouterMapsErrorsToStatuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := NewRouter(slog.New(slog.NewJSONHandler(&logs, nil)))
 			UsersAPI(rt, UsersAPIServices{Schools: schoolGetterFunc(func(_ context.Context, c app.Caller, id string) (app.SchoolView, error) {
-				if c.Email != "ann@hill.test" || id != "s1" || !c.EmailVerified || c.Sub != "sub-ann" {
+				if c.Email != "ann@hill.school" || id != "s1" || !c.EmailVerified || c.Sub != "sub-ann" {
 					t.Errorf("handler got caller %+v school %q", c, id)
 				}
 				return app.SchoolView{School: roster.School{ID: id, Name: "Hill"}}, tt.result
 			})})
-			resp, err := rt.Serve(context.Background(), request(tt.route, map[string]string{"schoolId": "s1"}, "ann@hill.test"))
+			resp, err := rt.Serve(context.Background(), request(tt.route, map[string]string{"schoolId": "s1"}, "ann@hill.school"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,10 +121,10 @@ func TestCallerOfClaims(t *testing.T) {
 		claims map[string]string
 		want   app.Caller
 	}{
-		{map[string]string{"email": "a@x.test", "email_verified": "true", "sub": "s"}, app.Caller{Email: "a@x.test", EmailVerified: true, Sub: "s"}},
-		{map[string]string{"email": "a@x.test", "email_verified": "True", "sub": "s"}, app.Caller{Email: "a@x.test", EmailVerified: true, Sub: "s"}},
-		{map[string]string{"email": "a@x.test", "email_verified": "false", "sub": "s"}, app.Caller{Email: "a@x.test", Sub: "s"}},
-		{map[string]string{"email": "a@x.test", "sub": "s"}, app.Caller{Email: "a@x.test", Sub: "s"}},
+		{map[string]string{"email": "a@x.school", "email_verified": "true", "sub": "s"}, app.Caller{Email: "a@x.school", EmailVerified: true, Sub: "s"}},
+		{map[string]string{"email": "a@x.school", "email_verified": "True", "sub": "s"}, app.Caller{Email: "a@x.school", EmailVerified: true, Sub: "s"}},
+		{map[string]string{"email": "a@x.school", "email_verified": "false", "sub": "s"}, app.Caller{Email: "a@x.school", Sub: "s"}},
+		{map[string]string{"email": "a@x.school", "sub": "s"}, app.Caller{Email: "a@x.school", Sub: "s"}},
 	} {
 		if got := callerOf(tt.claims); got != tt.want {
 			t.Errorf("callerOf(%v) = %+v, want %+v", tt.claims, got, tt.want)

@@ -55,12 +55,12 @@ func newSender() *mail.Sender {
 func TestSendBulkRendersTheTemplateSafely(t *testing.T) {
 	s := newSender()
 	hostile := app.Email{
-		To:         "zoe@safe.test",
-		FirstName:  "Zoë <script>alert(1)</script>\r\nBcc: victim@evil.test",
+		To:         "zoe@safe.school",
+		FirstName:  "Zoë <script>alert(1)</script>\r\nBcc: victim@evil.school",
 		SchoolName: "St Mary's & St John's",
 		AcceptURL:  "https://console.example.com/accept?token=abc&x=1",
 	}
-	plain := app.Email{To: "sian@safe.test", FirstName: "Siân", SchoolName: "Ysgol", AcceptURL: "https://console.example.com/accept?token=def"}
+	plain := app.Email{To: "sian@safe.school", FirstName: "Siân", SchoolName: "Ysgol", AcceptURL: "https://console.example.com/accept?token=def"}
 	out, err := s.SendBulk(context.Background(), []app.Email{hostile, plain})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestSendBulkRendersTheTemplateSafely(t *testing.T) {
 	if s.Calls.Load() != 1 {
 		t.Errorf("%d SES calls for 2 mails, want 1", s.Calls.Load())
 	}
-	mails := sentTo(t, "zoe@safe.test")
+	mails := sentTo(t, "zoe@safe.school")
 	if len(mails) != 1 {
 		t.Fatalf("got %d mails to zoe", len(mails))
 	}
@@ -79,19 +79,19 @@ func TestSendBulkRendersTheTemplateSafely(t *testing.T) {
 	if m.Subject != "You are invited to join St Mary's & St John's" {
 		t.Errorf("subject = %q", m.Subject)
 	}
-	if strings.Contains(m.Body.HTML, "<script>") || !strings.Contains(m.Body.HTML, "Zoë &lt;script&gt;alert(1)&lt;/script&gt; Bcc: victim@evil.test") {
+	if strings.Contains(m.Body.HTML, "<script>") || !strings.Contains(m.Body.HTML, "Zoë &lt;script&gt;alert(1)&lt;/script&gt; Bcc: victim@evil.school") {
 		t.Errorf("HTML not escaped exactly once:\n%s", m.Body.HTML)
 	}
 	if !strings.Contains(m.Body.HTML, "St Mary&#39;s &amp; St John&#39;s") || !strings.Contains(m.Body.HTML, `href="https://console.example.com/accept?token=abc&amp;x=1"`) {
 		t.Errorf("school or link not escaped for HTML:\n%s", m.Body.HTML)
 	}
-	if !strings.Contains(m.Body.Text, "Hello Zoë <script>alert(1)</script> Bcc: victim@evil.test,") || strings.Contains(m.Body.Text, "&lt;") {
+	if !strings.Contains(m.Body.Text, "Hello Zoë <script>alert(1)</script> Bcc: victim@evil.school,") || strings.Contains(m.Body.Text, "&lt;") {
 		t.Errorf("text part should be plain, on one line:\n%s", m.Body.Text)
 	}
-	if len(sentTo(t, "victim@evil.test")) != 0 {
+	if len(sentTo(t, "victim@evil.school")) != 0 {
 		t.Error("a name added a recipient")
 	}
-	if got := sentTo(t, "sian@safe.test"); len(got) != 1 || !strings.Contains(got[0].Body.Text, "Hello Siân,") {
+	if got := sentTo(t, "sian@safe.school"); len(got) != 1 || !strings.Contains(got[0].Body.Text, "Hello Siân,") {
 		t.Errorf("second mail = %+v", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestMaxSendRate(t *testing.T) {
 func TestSendBulkLimits(t *testing.T) {
 	var many []app.Email
 	for i := 0; i < mail.MaxBulk+1; i++ {
-		many = append(many, app.Email{To: fmt.Sprintf("p%d@limit.test", i)})
+		many = append(many, app.Email{To: fmt.Sprintf("p%d@limit.school", i)})
 	}
 	if _, err := newSender().SendBulk(context.Background(), many); err == nil {
 		t.Error("51 recipients in one call were accepted")

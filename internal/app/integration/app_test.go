@@ -72,7 +72,7 @@ func TestPreviewClaims(t *testing.T) {
 	ctx := context.Background()
 	st, files := parts()
 	mustSchool(t, st, "claims")
-	body := []byte("email\nann@claims.test\nbob@claims.test\n")
+	body := []byte("email\nann@claims.school\nbob@claims.school\n")
 	key := upload(t, st, files, "claims", "IMP1", body, int64(len(body)))
 	p := previewer()
 
@@ -115,7 +115,7 @@ func TestPreviewFailures(t *testing.T) {
 		declared int64
 		want     string
 	}{
-		{"larger than declared", []byte("email\nann@bad.test\n"), 5, "larger than the size declared"},
+		{"larger than declared", []byte("email\nann@bad.school\n"), 5, "larger than the size declared"},
 		{"a workbook", []byte("PK\x03\x04\x14\x00\x06\x00 not a csv"), 100, "Excel workbook (.xlsx)"},
 		{"no email column", []byte("name\nAnn\n"), 100, "The file has no email column."},
 		{"empty", []byte("\n\n"), 100, "The file is empty."},
@@ -167,14 +167,14 @@ func TestConfirmHandsOffAndResumes(t *testing.T) {
 	b.WriteString("email,group\n")
 	const n = 57
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "p%02d@handoff.test,Staff\n", i)
+		fmt.Fprintf(&b, "p%02d@handoff.school,Staff\n", i)
 	}
 	body := []byte(b.String())
 	key := upload(t, st, files, "handoff", "IMP1", body, int64(len(body)))
 	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmImport(ctx, "handoff", "IMP1", "head@handoff.test", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, "handoff", "IMP1", "head@handoff.school", false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
@@ -253,14 +253,14 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	people.WriteString("email,user_id\n")
 	const n = 25
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&people, "kid%02d@links.test,K%02d\nparent%02d@links.test,\n", i, i, i)
+		fmt.Fprintf(&people, "kid%02d@links.school,K%02d\nparent%02d@links.school,\n", i, i, i)
 	}
 	body := []byte(people.String())
 	key := upload(t, st, files, "links", "USERS", body, int64(len(body)))
 	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmImport(ctx, "links", "USERS", "head@links.test", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, "links", "USERS", "head@links.school", false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
@@ -269,7 +269,7 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One pair is there already with another type: it will be updated.
-	if err := st.SaveRelationship(ctx, nil, roster.Relationship{SchoolID: "links", Student: "kid03@links.test", Parent: "parent03@links.test",
+	if err := st.SaveRelationship(ctx, nil, roster.Relationship{SchoolID: "links", Student: "kid03@links.school", Parent: "parent03@links.school",
 		Type: "other", CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -277,12 +277,12 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	var file strings.Builder
 	file.WriteString("student_id,parent_email,relationship_type\n")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&file, "K%02d,parent%02d@links.test,mother\n", i, i)
+		fmt.Fprintf(&file, "K%02d,parent%02d@links.school,mother\n", i, i)
 	}
 	rel := []byte(file.String())
 	rkey := "uploads/links/RELS"
 	imp := roster.Import{SchoolID: "links", ID: "RELS", Kind: roster.KindRelationships, Status: roster.ImportAwaitingUpload,
-		FileName: "links.csv", DeclaredSize: int64(len(rel)), UploadedBy: "head@links.test", CreatedAt: time.Now()}
+		FileName: "links.csv", DeclaredSize: int64(len(rel)), UploadedBy: "head@links.school", CreatedAt: time.Now()}
 	if err := st.CreateImport(ctx, imp, map[roster.Artifact]string{roster.ArtifactUploaded: rkey}); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	if ready.Counts.Valid != n-1 || ready.Counts.Updated != 1 {
 		t.Fatalf("preview = %+v", ready.Counts)
 	}
-	if _, err := st.ConfirmImport(ctx, "links", "RELS", "head@links.test", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, "links", "RELS", "head@links.school", false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	crashing := &app.Confirmer{Store: &crashOnce{Store: st}, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Log: quiet}
@@ -311,8 +311,8 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	if done.Status != roster.ImportCompleted || done.Results != (roster.ImportResults{Created: n - 1, Updated: 1}) || done.Progress != (roster.Progress{Done: n, Total: n}) {
 		t.Fatalf("after the redelivery: %s %+v %+v", done.Status, done.Results, done.Progress)
 	}
-	got, err := st.Relationships(ctx, "links", []roster.Pair{{Student: "kid03@links.test", Parent: "parent03@links.test"}}, true)
-	if err != nil || len(got) != 1 || got[roster.Pair{Student: "kid03@links.test", Parent: "parent03@links.test"}].Type != "mother" {
+	got, err := st.Relationships(ctx, "links", []roster.Pair{{Student: "kid03@links.school", Parent: "parent03@links.school"}}, true)
+	if err != nil || len(got) != 1 || got[roster.Pair{Student: "kid03@links.school", Parent: "parent03@links.school"}].Type != "mother" {
 		t.Errorf("the updated pair = %+v %v", got, err)
 	}
 }
