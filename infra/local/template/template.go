@@ -18,6 +18,7 @@ import (
 // intrinsics (!Ref, !Sub, !GetAtt, ...) turned into their long form.
 type Template struct {
 	Parameters map[string]map[string]any
+	Conditions map[string]any
 	Globals    map[string]any
 	Resources  map[string]Resource
 	Outputs    map[string]any
@@ -29,6 +30,7 @@ type Resource struct {
 	Properties map[string]any
 	Metadata   map[string]any
 	DependsOn  any
+	Condition  string // the condition that decides whether it exists; "" for always
 }
 
 // LoadTemplate reads and parses a SAM template file.
@@ -61,6 +63,7 @@ func ParseTemplate(b []byte) (*Template, error) {
 	for name, p := range AsMap(doc["Parameters"]) {
 		t.Parameters[name] = AsMap(p)
 	}
+	t.Conditions = AsMap(doc["Conditions"])
 	t.Globals = AsMap(doc["Globals"])
 	t.Outputs = AsMap(doc["Outputs"])
 	for id, r := range AsMap(doc["Resources"]) {
@@ -69,7 +72,8 @@ func ParseTemplate(b []byte) (*Template, error) {
 		if typ == "" {
 			return nil, fmt.Errorf("template: resource %s has no Type", id)
 		}
-		t.Resources[id] = Resource{Type: typ, Properties: AsMap(m["Properties"]), Metadata: AsMap(m["Metadata"]), DependsOn: m["DependsOn"]}
+		cond, _ := m["Condition"].(string)
+		t.Resources[id] = Resource{Type: typ, Properties: AsMap(m["Properties"]), Metadata: AsMap(m["Metadata"]), DependsOn: m["DependsOn"], Condition: cond}
 	}
 	return t, nil
 }
@@ -256,17 +260,21 @@ func (r *Resolver) Resolve(v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			out[k] = rv
+			if rv != noValue {
+				out[k] = rv
+			}
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
+		out := make([]any, 0, len(x))
+		for _, e := range x {
 			rv, err := r.Resolve(e)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = rv
+			if rv != noValue {
+				out = append(out, rv)
+			}
 		}
 		return out, nil
 	default:
@@ -283,7 +291,7 @@ func (r *Resolver) ResolveString(v any) (string, error) {
 	switch x := rv.(type) {
 	case string:
 		return x, nil
-	case nil:
+	case nil, noValueType:
 		return "", nil
 	case map[string]any, []any:
 		return "", fmt.Errorf("value %v is not a scalar", x)
@@ -311,7 +319,12 @@ func (r *Resolver) intrinsic(m map[string]any) (any, error) {
 		switch k {
 		case "Ref":
 			name, _ := arg.(string)
+			if name == "AWS::NoValue" {
+				return noValue, nil
+			}
 			return r.ref(name)
+		case "Fn::If":
+			return r.fnIf(arg)
 		case "Fn::GetAtt":
 			parts := asSlice(arg)
 			if len(parts) != 2 {

@@ -18,7 +18,14 @@ import (
 //     S3 and HttpApi events, has no cycle (the trap of a bucket notifying a
 //     function whose policy Refs that bucket);
 //   - every function's CodeUri folder exists and, for the makefile build
-//     method, its Makefile has the build-<LogicalId> target.
+//     method, its Makefile has the build-<LogicalId> target;
+//   - a resource's Condition, Fn::If and Condition name a condition of
+//     Conditions;
+//   - Schedule events have SAM's properties only and a valid schedule
+//     expression (rate(...) or cron(...)).
+//
+// Other function properties (ReservedConcurrentExecutions, ...) and other
+// event types are not checked.
 //
 // It returns every problem found, joined.
 func (t *Template) Validate(templateDir string) error {
@@ -52,6 +59,9 @@ func (t *Template) Validate(templateDir string) error {
 					for _, b := range t.references(ev.Properties["Bucket"], &problems, where) {
 						addEdge(b, id)
 					}
+				case "Schedule":
+					checkSchedule(where, ev.Properties, &problems)
+					t.references(ev.Properties, &problems, where)
 				case "HttpApi", "Api":
 					for _, a := range t.references(ev.Properties["ApiId"], &problems, where) {
 						addEdge(a, id)
@@ -65,6 +75,11 @@ func (t *Template) Validate(templateDir string) error {
 			}
 		}
 		check(id, props, id)
+		if res.Condition != "" {
+			if _, ok := t.Conditions[res.Condition]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: Condition %s is not in Conditions", id, res.Condition))
+			}
+		}
 		for _, d := range dependsOn(res.DependsOn) {
 			if _, ok := t.Resources[d]; !ok {
 				problems = append(problems, fmt.Sprintf("%s: DependsOn %s, which is not a resource", id, d))
@@ -72,6 +87,7 @@ func (t *Template) Validate(templateDir string) error {
 			addEdge(id, d)
 		}
 	}
+	check("Conditions", t.Conditions, "")
 	check("Globals", t.Globals, "")
 	check("Outputs", t.Outputs, "")
 	if cycle := findCycle(deps); cycle != nil {
@@ -127,6 +143,16 @@ func (t *Template) references(v any, problems *[]string, where string) []string 
 					case "Ref":
 						note("Ref", fmt.Sprint(arg))
 						return
+					case "Condition":
+						t.noteCondition(fmt.Sprint(arg), problems, where)
+						return
+					case "Fn::If":
+						if args := asSlice(arg); len(args) == 3 {
+							t.noteCondition(fmt.Sprint(args[0]), problems, where)
+							walk(args[1])
+							walk(args[2])
+							return
+						}
 					case "Fn::GetAtt":
 						if parts := asSlice(arg); len(parts) == 2 {
 							if _, ok := t.Resources[fmt.Sprint(parts[0])]; !ok {
@@ -181,6 +207,12 @@ func (t *Template) references(v any, problems *[]string, where string) []string 
 	}
 	walk(v)
 	return out
+}
+
+func (t *Template) noteCondition(name string, problems *[]string, where string) {
+	if _, ok := t.Conditions[name]; !ok {
+		*problems = append(*problems, fmt.Sprintf("%s: condition %s is not in Conditions", where, name))
+	}
 }
 
 func (t *Template) checkBuild(id string, props map[string]any, templateDir string, problems *[]string) {
