@@ -14,7 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/schoolroster/rosterimport/infra/local/streams"
 )
 
 // presignPut returns a presigned PUT URL that signs the content length.
@@ -221,19 +224,33 @@ func TestStreamRetriesExhaustedGoToDeadLetters(t *testing.T) {
 	if len(dl) != 1 {
 		t.Fatalf("got %d dead letters, want 1 (bisect should isolate the crashing record): %s", len(dl), dl)
 	}
-	var entry struct {
-		RequestContext     struct{ Condition string }
-		DDBStreamBatchInfo struct {
-			BatchSize int
-			StreamArn string
-		}
-		Records []events.DynamoDBEventRecord
-	}
+	var entry streams.OnFailureRecord
 	if err := json.Unmarshal(dl[0], &entry); err != nil {
 		t.Fatal(err)
 	}
-	if entry.RequestContext.Condition != "RetryAttemptsExhausted" || entry.DDBStreamBatchInfo.BatchSize != 1 ||
-		len(entry.Records) != 1 || entry.Records[0].Change.Keys["PK"].String() != "d2" || entry.DDBStreamBatchInfo.StreamArn == "" {
-		t.Errorf("dead letter = %+v", entry)
+	info := entry.DDBStreamBatchInfo
+	if entry.RequestContext.Condition != "RetryAttemptsExhausted" || entry.RequestContext.ApproximateInvokeCount != 2 ||
+		!strings.HasSuffix(entry.RequestContext.FunctionArn, ":function:DoomedStreamFunction") ||
+		entry.ResponseContext.FunctionError != "Unhandled" || entry.ResponseContext.ExecutedVersion != "$LATEST" || entry.Version != "1.0" ||
+		info.BatchSize != 1 || info.StartSequenceNumber == "" || info.StartSequenceNumber != info.EndSequenceNumber ||
+		info.ShardID == "" || info.StreamArn == "" || info.ApproximateArrivalOfFirstRecord == "" {
+		t.Errorf("dead letter = %s", dl[0])
+	}
+	var raw map[string]any
+	_ = json.Unmarshal(dl[0], &raw)
+	if _, ok := raw["records"]; ok {
+		t.Errorf("the dead letter carries the records; Lambda sends their position only")
+	}
+	// The position finds the record in the stream, as whoever reads the
+	// destination must.
+	recs, err := streams.ReadBatch(context.Background(), fixture.Streams, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 {
+		t.Fatalf("the position reads %d records, want 1", len(recs))
+	}
+	if pk := recs[0].Dynamodb.Keys["PK"].(*streamtypes.AttributeValueMemberS).Value; pk != "d2" {
+		t.Errorf("the position reads item %s, want d2 (the crashing one)", pk)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -231,7 +230,7 @@ func (p *Poller) deliver(ctx context.Context, shard string, batch []map[string]a
 			return p.deliver(ctx, shard, pending[:half], true) && p.deliver(ctx, shard, pending[half:], true)
 		}
 		if p.m.maxRetries >= 0 && retries >= p.m.maxRetries {
-			p.deadLetter(shard, pending, res)
+			p.deadLetter(shard, pending, res, retries+1)
 			return true
 		}
 		wait := p.backoff << min(retries, 5)
@@ -309,26 +308,13 @@ func (p *Poller) loadCheckpoints() {
 }
 
 // deadLetter writes what Lambda sends to an OnFailure destination for a
-// stream batch, plus the records themselves for local debugging.
-func (p *Poller) deadLetter(shard string, batch []map[string]any, res lambdart.InvokeResult) {
-	seq := func(i int) string { return batch[i]["dynamodb"].(map[string]any)["SequenceNumber"].(string) }
-	entry := map[string]any{
-		"requestContext": map[string]any{
-			"requestId": res.RequestID, "functionArn": fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", p.region, p.account, p.m.function),
-			"condition": "RetryAttemptsExhausted", "approximateInvokeCount": p.m.maxRetries + 1,
-		},
-		"responseContext": map[string]any{"statusCode": 200, "functionError": res.FunctionError},
-		"version":         "1.0",
-		"timestamp":       time.Now().UTC().Format(time.RFC3339Nano),
-		"DDBStreamBatchInfo": map[string]any{
-			"shardId": shard, "startSequenceNumber": seq(0), "endSequenceNumber": seq(len(batch) - 1),
-			"batchSize": len(batch), "streamArn": p.m.streamARN,
-		},
-		"destination": p.m.destination,
-		"records":     batch,
-	}
-	p.log.Error("stream records sent to the dead-letter destination", "function", p.m.function, "records", len(batch))
-	b, _ := json.Marshal(entry)
+// stream batch it gives up on after invokes invocations: the batch's position
+// in the stream, not its records.
+func (p *Poller) deadLetter(shard string, batch []map[string]any, res lambdart.InvokeResult, invokes int) {
+	rec := p.onFailureRecord(shard, batch, res, invokes, time.Now())
+	p.log.Error("stream batch sent to the on-failure destination", "function", p.m.function, "destination", p.m.destination,
+		"shard", shard, "start", rec.DDBStreamBatchInfo.StartSequenceNumber, "records", len(batch))
+	b, _ := json.Marshal(rec)
 	if err := deadletter.Append(p.stateDir, p.m.function, b); err != nil {
 		p.log.Error("dead letter not kept", "function", p.m.function, "err", err)
 	}
