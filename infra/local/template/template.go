@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -347,11 +348,49 @@ func (r *Resolver) intrinsic(m map[string]any) (any, error) {
 				ss = append(ss, fmt.Sprint(e))
 			}
 			return strings.Join(ss, fmt.Sprint(parts[0])), nil
+		case "Fn::Select":
+			return r.fnSelect(arg)
+		case "Fn::Split":
+			parts := asSlice(arg)
+			if len(parts) != 2 {
+				return nil, fmt.Errorf("bad Split %v", arg)
+			}
+			s, err := r.ResolveString(parts[1])
+			if err != nil {
+				return nil, err
+			}
+			var out []any
+			for _, p := range strings.Split(s, fmt.Sprint(parts[0])) {
+				out = append(out, p)
+			}
+			return out, nil
 		default:
 			return nil, fmt.Errorf("intrinsic %s is not supported by the local stack", k)
 		}
 	}
 	return nil, nil
+}
+
+// fnSelect resolves Fn::Select [index, list].
+func (r *Resolver) fnSelect(arg any) (any, error) {
+	parts := asSlice(arg)
+	if len(parts) != 2 {
+		return nil, fmt.Errorf("bad Select %v", arg)
+	}
+	idx, err := r.ResolveString(parts[0])
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.Resolve(parts[1])
+	if err != nil {
+		return nil, err
+	}
+	i, err := strconv.Atoi(idx)
+	items := asSlice(list)
+	if err != nil || i < 0 || i >= len(items) {
+		return nil, fmt.Errorf("Select index %s out of %v", idx, list)
+	}
+	return items[i], nil
 }
 
 func (r *Resolver) sub(arg any) (string, error) {
