@@ -59,7 +59,7 @@ func BenchmarkUsersImport10k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		school := "bench" + time.Now().Format("150405")
 		tok := seedSchool(t, school)
-		file := usersFile(school+".test", n)
+		file := usersFile(school+".school", n)
 		confirmLog, mailerLog := logSize(b, "ConfirmFunction"), logSize(b, "MailerFunction")
 
 		id := uploadFile(t, tok, school, "big.csv", file)
@@ -74,7 +74,7 @@ func BenchmarkUsersImport10k(b *testing.B) {
 		if done.Results.Created != n {
 			b.Fatalf("created %d of %d", done.Results.Created, n)
 		}
-		waitMails(t, school+".test", n, 10*time.Minute)
+		waitMails(t, school+".school", n, 10*time.Minute)
 		mailed := time.Since(confirmed)
 
 		b.ReportMetric(ready.Seconds(), "upload-to-ready-s")

@@ -249,7 +249,7 @@ func download(t testing.TB, token, school, id, file string) string {
 
 func seedSchool(t testing.TB, id string) string {
 	t.Helper()
-	owner := "head@" + id + ".test"
+	owner := "head@" + id + ".school"
 	if err := stack.SeedSchool(context.Background(), id, id+" School", owner); err != nil {
 		t.Fatal(err)
 	}

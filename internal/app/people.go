@@ -118,6 +118,7 @@ func queueMail(sealer *roster.Sealer, m *roster.Member, now time.Time) {
 	token, hash := roster.NewInvitationToken()
 	m.TokenHash, m.SealedToken = hash, sealer.Seal(token, m.SchoolID, m.Email)
 	m.MailStatus, m.MailError, m.MailQueuedAt = roster.MailQueued, "", &now
+	m.MailNote, m.MailDueAt = "", nil
 	m.SendCount++
 }
 

@@ -75,7 +75,8 @@ type UserView struct {
 	Role       roster.Role       `json:"role"`
 	Groups     []GroupRef        `json:"groups"`
 	Status     roster.UserStatus `json:"status"`
-	MailStatus roster.MailStatus `json:"mailStatus,omitempty"`
+	MailStatus roster.MailStatus `json:"mailStatus,omitempty"` // claimed and deferred mail shows as queued
+	MailNote   string            `json:"mailNote,omitempty"`   // why the mail waits, e.g. the daily quota
 	SendCount  int               `json:"sendCount"`
 	MailSentAt *time.Time        `json:"lastSentAt,omitempty"`
 	MailError  string            `json:"mailError,omitempty"`
@@ -151,7 +152,7 @@ func (b groupBook) view(m roster.Member) UserView {
 	}
 	return UserView{
 		Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: m.Role, Groups: groups, Status: m.Status,
-		MailStatus: m.MailStatus, SendCount: m.SendCount, MailSentAt: m.MailSentAt, MailError: m.MailError,
+		MailStatus: m.MailStatus.Public(), MailNote: m.MailNote, SendCount: m.SendCount, MailSentAt: m.MailSentAt, MailError: m.MailError,
 		InvitedAt: m.InvitedAt, InvitedBy: m.InvitedBy, JoinedAt: m.JoinedAt, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy,
 		RemovedAt: m.RemovedAt, RemovedBy: m.RemovedBy, UserID: m.UserID,
 	}

@@ -71,8 +71,8 @@ func humanBytes(n int64) string {
 	}
 }
 
-// thousands renders 500000 as 500,000.
-func thousands(n int) string {
+// Thousands renders 500000 as 500,000, as messages show counts.
+func Thousands(n int) string {
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

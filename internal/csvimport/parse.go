@@ -144,7 +144,7 @@ func (rd *Reader) Next() (Record, error) {
 		}
 		rd.dataRows++
 		if rd.dataRows > rd.lim.MaxRows {
-			return Record{}, fileErrorf(ReasonTooManyRows, "The file has more than %s rows. Split it into smaller files and upload each one.", thousands(rd.lim.MaxRows))
+			return Record{}, fileErrorf(ReasonTooManyRows, "The file has more than %s rows. Split it into smaller files and upload each one.", Thousands(rd.lim.MaxRows))
 		}
 		return Record{Row: rd.row, Cells: cells}, nil
 	}

@@ -22,7 +22,7 @@ func CheckEmail(s string) (email, problem string) {
 func CleanName(field, s string) (name, problem string) {
 	name = cleanText(s)
 	if max := DefaultLimits().MaxCellChars; utf8.RuneCountInString(name) > max {
-		return "", fmt.Sprintf("%s is longer than %s characters", field, thousands(max))
+		return "", fmt.Sprintf("%s is longer than %s characters", field, Thousands(max))
 	}
 	return name, ""
 }

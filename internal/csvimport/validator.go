@@ -90,7 +90,7 @@ func (v *validator) check(rec Record) {
 	}
 	for _, i := range v.cols.order {
 		if i < len(rec.Cells) && len(rec.Cells[i]) > v.opts.Limits.MaxCellChars && utf8.RuneCountInString(rec.Cells[i]) > v.opts.Limits.MaxCellChars {
-			v.fail(r, fmt.Sprintf("%s is longer than %s characters", strings.TrimSpace(v.rd.Header[i]), thousands(v.opts.Limits.MaxCellChars)), keyCellTooLong)
+			v.fail(r, fmt.Sprintf("%s is longer than %s characters", strings.TrimSpace(v.rd.Header[i]), Thousands(v.opts.Limits.MaxCellChars)), keyCellTooLong)
 			return
 		}
 	}
@@ -396,14 +396,14 @@ func (v *validator) finish() {
 		s.Preview = append(s.Preview, r)
 	}
 	if s.Total > len(s.Preview) {
-		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), thousands(s.Total))
+		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), Thousands(s.Total))
 	}
 	if len(v.cols.ignored) > 0 {
 		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
 	}
 	if v.fromUsername > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s row(s) had no email: the address in the %q column was used.",
-			thousands(v.fromUsername), v.sum.Columns[fieldUsername]))
+			Thousands(v.fromUsername), v.sum.Columns[fieldUsername]))
 	}
 	words := make([]string, 0, len(v.typeWords))
 	for w := range v.typeWords {
@@ -412,7 +412,7 @@ func (v *validator) finish() {
 	sort.Strings(words)
 	for _, w := range words {
 		word, t, _ := strings.Cut(w, "\x00")
-		s.Warnings = append(s.Warnings, fmt.Sprintf("Relationship type %q was read as %s (%s row(s)).", word, t, thousands(v.typeWords[w])))
+		s.Warnings = append(s.Warnings, fmt.Sprintf("Relationship type %q was read as %s (%s row(s)).", word, t, Thousands(v.typeWords[w])))
 	}
 	for _, i := range v.cols.unused {
 		if v.addressCols[i] {

@@ -257,8 +257,9 @@ func statusIs(s roster.ImportStatus) expression.ConditionBuilder {
 // retried event can finish what a crashed attempt started; another claim,
 // or any later status, gets ECONFLICT.
 func (s *Store) ClaimValidation(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportValidating))).
-		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	upd := setDue(expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportValidating))).
+		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now)),
+		schoolPK(schoolID), importSK(importID), now.Add(roster.ValidateTimeout))
 	cond := statusIs(roster.ImportAwaitingUpload).Or(statusIs(roster.ImportValidating).And(expression.Name(attrClaim).Equal(expression.Value(claim))))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
@@ -276,7 +277,7 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 		Set(expression.Name(attrProgressTotal), expression.Value(p.ToImport)).
 		Set(expression.Name(attrValidatedAt), expression.Value(now)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
-		Remove(expression.Name(attrClaim))
+		Remove(expression.Name(attrClaim)).Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
 	for k, v := range p.Artifacts {
 		upd = upd.Set(expression.Name(artifactPath(k)), expression.Value(v))
 	}
@@ -290,7 +291,8 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 func (s *Store) FailImport(ctx context.Context, schoolID, importID, claim, reason string, from []roster.ImportStatus, now time.Time) (roster.Import, error) {
 	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportFailed))).
 		Set(expression.Name(attrFailureReason), expression.Value(reason)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)).
+		Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
 	cond := statusIs(from[0])
 	for _, st := range from[1:] {
 		cond = cond.Or(statusIs(st))
@@ -310,6 +312,7 @@ func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string
 		Set(expression.Name(attrConfirmedBy), expression.Value(by)).
 		Set(expression.Name(attrConfirmedAt), expression.Value(now)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	upd = setDue(upd, schoolPK(schoolID), importSK(importID), now.Add(roster.ImportStallAfter))
 	return s.update(ctx, schoolID, importID, upd, statusIs(roster.ImportReady))
 }
 
@@ -317,8 +320,9 @@ func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string
 // record's sequence number). The same claim may take it again (a redelivered
 // record resumes a crashed attempt); anything else gets ECONFLICT.
 func (s *Store) ClaimImport(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportImporting))).
-		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now))
+	upd := setDue(expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportImporting))).
+		Set(expression.Name(attrClaim), expression.Value(claim)).Set(expression.Name(attrUpdatedAt), expression.Value(now)),
+		schoolPK(schoolID), importSK(importID), now.Add(roster.ImportStallAfter))
 	cond := statusIs(roster.ImportQueued).Or(statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim))))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
@@ -327,8 +331,9 @@ func (s *Store) ClaimImport(ctx context.Context, schoolID, importID, claim strin
 // fresh invocation: importing → queued, which the stream delivers again.
 // Errors: ECONFLICT if claim no longer holds it; ENOTFOUND; EINTERNAL.
 func (s *Store) RequeueImport(ctx context.Context, schoolID, importID, claim string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportQueued))).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
+	upd := setDue(expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportQueued))).
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)),
+		schoolPK(schoolID), importSK(importID), now.Add(roster.ImportStallAfter))
 	cond := statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
@@ -340,7 +345,8 @@ func (s *Store) CompleteImport(ctx context.Context, schoolID, importID, claim st
 	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(status))).
 		Set(expression.Name(artifactPath(roster.ArtifactResults)), expression.Value(resultsKey)).
 		Set(expression.Name(attrCompletedAt), expression.Value(now)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim))
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)).
+		Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
 	cond := statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
@@ -363,7 +369,8 @@ func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string
 		Add(expression.Name(attrSkippedMember), expression.Value(o.SkippedMember)).
 		Add(expression.Name(attrSkippedInvited), expression.Value(o.SkippedInvited)).
 		Add(expression.Name(attrFailed), expression.Value(o.Failed)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now))
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
+		Set(expression.Name(attrGSI3SK), expression.Value(dueAt(now.Add(roster.ImportStallAfter))))
 	cond := expression.Not(expression.Contains(expression.Name(attrChunksDone), chunk)).
 		And(statusIs(roster.ImportImporting)).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()

@@ -14,7 +14,7 @@ var t0 = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
 func newSchool(t *testing.T, s *dynamo.Store, id string) {
 	t.Helper()
-	if err := s.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: t0}, roster.ActiveOwner("head@"+id+".test", t0)); err != nil {
+	if err := s.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: t0}, roster.ActiveOwner("head@"+id+".school", t0)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -22,7 +22,7 @@ func newSchool(t *testing.T, s *dynamo.Store, id string) {
 func newImport(t *testing.T, s *dynamo.Store, school, id string, at time.Time) roster.Import {
 	t.Helper()
 	imp := roster.Import{SchoolID: school, ID: id, Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
-		FileName: "users.csv", DeclaredSize: 100, UploadedBy: "head@" + school + ".test", CreatedAt: at}
+		FileName: "users.csv", DeclaredSize: 100, UploadedBy: "head@" + school + ".school", CreatedAt: at}
 	if err := s.CreateImport(context.Background(), imp, map[roster.Artifact]string{roster.ArtifactUploaded: "uploads/" + school + "/" + id}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,12 @@
 //	user id       SCHOOL#{school}               UID#{userId}              (one per id: ids are unique in a school)
 //	relationship  SCHOOL#{school}               REL#{student}#{parent}                                                  PARENT#{school}#{parent}  REL#{student}
 //	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (in the users index table, written by the indexer from the stream)
+//	mail day      SCHOOL#{school}               MAILDAY#{yyyy-mm-dd}      (invitations the school sent that UTC day)
+//
+// GSI3 is sparse too: an invitation whose mail waits (queued, sending,
+// deferred) and an import being validated or imported carry GSI3PK=DUE#{n}
+// (n: a hash of the item's keys, so writes spread over DueShards
+// partitions) and GSI3SK = the Unix second by which it must have moved on.
 //
 // A user's GSI1 keys stand while its invitation token is live (pending or
 // accepted) and go when the token dies (resent, cancelled, removed).
@@ -43,13 +49,19 @@
 //   - import lifecycle:                conditional UpdateItem on the import item
 //   - a confirmed chunk of rows:       TransactWriteItems: the import's counts and
 //     done-chunk set, and the groups' member counts
+//   - claim an invitation for sending: conditional UpdateItem queued → sending
+//   - a school's sends today:          UpdateItem ADD on the MAILDAY# item, conditional on the limit
+//   - work past its bound (sweeper):   Query GSI3 GSI3PK=DUE#n, GSI3SK <= now, for each n
 //
 // Every item carries a "type" attribute so stream filters can pick items.
 // The table's stream images are decoded in stream.go, with these names.
 package dynamo
 
 import (
+	"hash/fnv"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
@@ -62,6 +74,8 @@ const (
 	attrGSI1SK = "GSI1SK"
 	attrGSI2PK = "GSI2PK"
 	attrGSI2SK = "GSI2SK"
+	attrGSI3PK = "GSI3PK"
+	attrGSI3SK = "GSI3SK"
 	attrType   = "type"
 )
 
@@ -123,6 +137,9 @@ const (
 	attrMailMessageID   = "mailMessageId"
 	attrMailSentAt      = "mailSentAt"
 	attrMailError       = "mailError"
+	attrMailNote        = "mailNote"
+	attrMailDueAt       = "mailDueAt"
+	attrRedrives        = "redrives" // also imports
 	attrVersion         = "version"
 	attrRemovedAt       = "removedAt"
 	attrRemovedBy       = "removedBy"
@@ -131,7 +148,7 @@ const (
 	// User index items.
 	attrWords = "words" // " word word ... email": contains(words, " q") finds a word starting with q
 
-	// Send jobs.
+	// Send jobs; mail days.
 	attrSent   = "sent"
 	attrCursor = "cursor"
 
@@ -151,6 +168,7 @@ const (
 	typeSendJob      = "sendjob"
 	typeUserID       = "userid"
 	typeRelationship = "relationship"
+	typeMailDay      = "mailday"
 )
 
 // GSI1 is the sparse index of live invitation tokens by hash.
@@ -158,6 +176,35 @@ const GSI1 = "GSI1"
 
 // GSI2 indexes members by email across schools.
 const GSI2 = "GSI2"
+
+// GSI3 is the sparse index of waiting work by the time it is due.
+const GSI3 = "GSI3"
+
+// DueShards is how many GSI3 partitions the waiting work spreads over.
+const DueShards = 8
+
+// dueShard is the GSI3 partition of the item with these keys.
+func dueShard(pk, sk string) string {
+	h := fnv.New32a()
+	h.Write([]byte(pk))
+	h.Write([]byte{0})
+	h.Write([]byte(sk))
+	return dueShardPK(int(h.Sum32() % DueShards))
+}
+
+func dueShardPK(n int) string { return "DUE#" + strconv.Itoa(n) }
+
+// dueAt is the GSI3 sort key of a bound: whole Unix seconds, rounded up so
+// an item is never due early.
+func dueAt(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+func mailDaySK(day string) string { return "MAILDAY#" + day }
 
 // artifactPath is the document path of one artifact's key in an import item.
 func artifactPath(a roster.Artifact) string { return attrArtifacts + "." + string(a) }

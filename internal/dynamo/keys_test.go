@@ -27,7 +27,7 @@ func TestAttributeNamesAreTags(t *testing.T) {
 			tags[name] = true
 		}
 	}
-	for _, v := range []any{schoolItem{}, groupItem{}, groupNameItem{}, userItem{}, userIndexItem{}, importItem{}, sendJobItem{}, userIDItem{}, relationshipItem{}} {
+	for _, v := range []any{schoolItem{}, groupItem{}, groupNameItem{}, userItem{}, userIndexItem{}, importItem{}, sendJobItem{}, userIDItem{}, relationshipItem{}, mailDayItem{}, dueItem{}} {
 		collect(reflect.TypeOf(v))
 	}
 

@@ -81,6 +81,8 @@ type userItem struct {
 	GSI1SK          string     `dynamodbav:"GSI1SK,omitempty"`
 	GSI2PK          string     `dynamodbav:"GSI2PK"`
 	GSI2SK          string     `dynamodbav:"GSI2SK"`
+	GSI3PK          string     `dynamodbav:"GSI3PK,omitempty"`
+	GSI3SK          int64      `dynamodbav:"GSI3SK,omitempty"`
 	SchoolID        string     `dynamodbav:"schoolId"`
 	Email           string     `dynamodbav:"email"`
 	FirstName       string     `dynamodbav:"firstName,omitempty"`
@@ -100,6 +102,9 @@ type userItem struct {
 	MailMessageID   string     `dynamodbav:"mailMessageId,omitempty"`
 	MailSentAt      *time.Time `dynamodbav:"mailSentAt,omitempty"`
 	MailError       string     `dynamodbav:"mailError,omitempty"`
+	MailNote        string     `dynamodbav:"mailNote,omitempty"`
+	MailDueAt       *time.Time `dynamodbav:"mailDueAt,omitempty"`
+	Redrives        int        `dynamodbav:"redrives,omitempty"`
 	UpdatedAt       *time.Time `dynamodbav:"updatedAt,omitempty"`
 	UpdatedBy       string     `dynamodbav:"updatedBy,omitempty"`
 	RemovedAt       *time.Time `dynamodbav:"removedAt,omitempty"`
@@ -115,7 +120,7 @@ func (u userItem) member() roster.Member {
 		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, InvitedBy: u.InvitedBy,
 		InvitedByImport: u.InvitedByImport, JoinedAt: u.JoinedAt, SealedToken: u.SealedToken,
 		SendCount: u.SendCount, MailQueuedAt: u.MailQueuedAt, MailMessageID: u.MailMessageID,
-		MailSentAt: u.MailSentAt, MailError: u.MailError, UpdatedAt: u.UpdatedAt, UpdatedBy: u.UpdatedBy,
+		MailSentAt: u.MailSentAt, MailError: u.MailError, MailNote: u.MailNote, MailDueAt: u.MailDueAt, UpdatedAt: u.UpdatedAt, UpdatedBy: u.UpdatedBy,
 		RemovedAt: u.RemovedAt, RemovedBy: u.RemovedBy, Sub: u.Sub, TokenHash: strings.TrimPrefix(u.GSI1PK, tokenPK("")),
 		Version: u.Version,
 	}
@@ -130,13 +135,30 @@ func userOf(m roster.Member) userItem {
 		Groups: m.Groups, UserID: m.UserID, Status: string(m.Status), MailStatus: string(m.MailStatus), InvitedAt: m.InvitedAt,
 		InvitedBy: m.InvitedBy, InvitedByImport: m.InvitedByImport, JoinedAt: m.JoinedAt, SealedToken: m.SealedToken,
 		SendCount: m.SendCount, MailQueuedAt: m.MailQueuedAt, MailMessageID: m.MailMessageID, MailSentAt: m.MailSentAt,
-		MailError: m.MailError, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy, RemovedAt: m.RemovedAt,
+		MailError: m.MailError, MailNote: m.MailNote, MailDueAt: m.MailDueAt, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy, RemovedAt: m.RemovedAt,
 		RemovedBy: m.RemovedBy, Sub: m.Sub, Version: m.Version,
 	}
 	if m.TokenHash != "" {
 		it.GSI1PK, it.GSI1SK = tokenPK(m.TokenHash), schoolPK(m.SchoolID)
 	}
+	if due := mailDue(m); !due.IsZero() {
+		it.GSI3PK, it.GSI3SK = dueShard(it.PK, it.SK), dueAt(due)
+	}
 	return it
+}
+
+// mailDue is when the sweeper looks at m's invitation mail: queued mail a
+// while after it was queued, claimed or deferred mail at its due time;
+// zero for mail that does not wait.
+func mailDue(m roster.Member) time.Time {
+	switch {
+	case m.Status != roster.StatusInvited:
+	case m.MailStatus == roster.MailQueued && m.MailQueuedAt != nil:
+		return m.MailQueuedAt.Add(roster.MailRedriveAfter)
+	case (m.MailStatus == roster.MailSending || m.MailStatus == roster.MailDeferred) && m.MailDueAt != nil:
+		return *m.MailDueAt
+	}
+	return time.Time{}
 }
 
 func key(pk, sk string) map[string]types.AttributeValue {

@@ -69,7 +69,7 @@ func TestSchoolsDoNotLeak(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	for _, id := range []string{"north", "northeast"} {
-		if err := s.CreateSchool(ctx, roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".test", time.Now())); err != nil {
+		if err := s.CreateSchool(ctx, roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".school", time.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}

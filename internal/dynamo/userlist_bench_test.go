@@ -223,7 +223,7 @@ func generateUserList(s *dynamo.Store, n int) userListSchool {
 	}
 	school := userListSchool{id: id}
 	created := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-	ownerEmail := "head@" + id + ".test"
+	ownerEmail := "head@" + id + ".school"
 	if err := s.CreateSchool(ctx, roster.School{ID: id, Name: "Benchmark School", CreatedAt: created}, roster.ActiveOwner(ownerEmail, created)); err != nil {
 		school.err = err
 		return school
@@ -386,9 +386,9 @@ func generatedMembers(school, owner string, n int, created time.Time) []roster.M
 		var group, domain string
 		switch u := rng.Float64(); {
 		case u < 0.60:
-			group, domain = "students", school+".test"
+			group, domain = "students", school+".school"
 		case u < 0.70:
-			group, domain = "staff", school+".test"
+			group, domain = "staff", school+".school"
 		default:
 			group, domain = "parents", []string{"mail.school", "post.school", "inbox.school"}[rng.IntN(3)]
 		}

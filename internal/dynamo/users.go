@@ -89,13 +89,17 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 		Add(expression.Name(attrVersion), expression.Value(1)).
 		Remove(expression.Name(attrJoinedAt)).Remove(expression.Name(attrSub)).Remove(expression.Name(attrMailError)).
 		Remove(expression.Name(attrRemovedAt)).Remove(expression.Name(attrRemovedBy))
+	pk, sk := schoolPK(inv.SchoolID), userSK(inv.Email)
 	if m.MailStatus == roster.MailQueued {
 		upd = upd.Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
 			Set(expression.Name(attrMailQueuedAt), expression.Value(inv.InvitedAt)).
+			Set(expression.Name(attrGSI3PK), expression.Value(dueShard(pk, sk))).
+			Set(expression.Name(attrGSI3SK), expression.Value(dueAt(inv.InvitedAt.Add(roster.MailRedriveAfter)))).
 			Add(expression.Name(attrSendCount), expression.Value(1))
 	} else {
-		upd = upd.Remove(expression.Name(attrSealedToken))
+		upd = upd.Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
 	}
+	upd = upd.Remove(expression.Name(attrMailNote)).Remove(expression.Name(attrMailDueAt)).Remove(expression.Name(attrRedrives))
 	if inv.Role != roster.RoleNone {
 		upd = upd.Set(expression.Name(attrRole), expression.Value(string(inv.Role)))
 	} else {
@@ -246,92 +250,4 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, sks []string, con
 		keys = keys[n:]
 	}
 	return stats, nil
-}
-
-// MarkSent records sent invitations: mail status sent, the message id, and
-// the sealed token dropped. It writes them in one transaction of up to 100;
-// if any has changed since (resent, cancelled), each is marked on its own
-// and the changed ones are left as they are.
-// Errors: EINTERNAL.
-func (s *Store) MarkSent(ctx context.Context, sent []roster.SentMail, now time.Time) error {
-	for len(sent) > 0 {
-		n := min(len(sent), 100)
-		var items []types.TransactWriteItem
-		var updates []*dynamodb.UpdateItemInput
-		for _, m := range sent[:n] {
-			in, err := s.markSentInput(m, now)
-			if err != nil {
-				return err
-			}
-			updates = append(updates, in)
-			items = append(items, types.TransactWriteItem{Update: &types.Update{
-				TableName: in.TableName, Key: in.Key, UpdateExpression: in.UpdateExpression, ConditionExpression: in.ConditionExpression,
-				ExpressionAttributeNames: in.ExpressionAttributeNames, ExpressionAttributeValues: in.ExpressionAttributeValues,
-			}})
-		}
-		var err error
-		if len(items) == 1 {
-			_, err = s.db.UpdateItem(ctx, updates[0])
-			if isConditionFailed(err) {
-				err = nil
-			}
-		} else {
-			_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-			var canceled *types.TransactionCanceledException
-			if errors.As(err, &canceled) {
-				err = nil
-				for _, in := range updates {
-					if _, uerr := s.db.UpdateItem(ctx, in); uerr != nil && !isConditionFailed(uerr) {
-						err = uerr
-					}
-				}
-			}
-		}
-		if err != nil {
-			return roster.Internal(fmt.Errorf("mark sent: %w", err))
-		}
-		sent = sent[n:]
-	}
-	return nil
-}
-
-func (s *Store) markSentInput(m roster.SentMail, now time.Time) (*dynamodb.UpdateItemInput, error) {
-	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailSent))).
-		Set(expression.Name(attrMailMessageID), expression.Value(m.MessageID)).
-		Set(expression.Name(attrMailSentAt), expression.Value(now)).
-		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailError)).
-		Add(expression.Name(attrVersion), expression.Value(1))
-	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
-		And(expression.Name(attrSendCount).Equal(expression.Value(m.SendCount)))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return nil, roster.Internal(err)
-	}
-	return &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(schoolPK(m.SchoolID), userSK(m.Email)), UpdateExpression: expr.Update(),
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}, nil
-}
-
-// MarkMailFailed records an invitation SES refused for good, with the reason.
-// A user changed since (resent, cancelled) is left as it is.
-// Errors: EINTERNAL.
-func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string) error {
-	upd := expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
-		Set(expression.Name(attrMailError), expression.Value(reason)).
-		Remove(expression.Name(attrSealedToken)).Add(expression.Name(attrVersion), expression.Value(1))
-	cond := expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailQueued))).
-		And(expression.Name(attrSendCount).Equal(expression.Value(sendCount)))
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return roster.Internal(err)
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), userSK(email)), UpdateExpression: expr.Update(),
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
-	if err != nil && !isConditionFailed(err) {
-		return roster.Internal(fmt.Errorf("mark mail failed: %w", err))
-	}
-	return nil
 }

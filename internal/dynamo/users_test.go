@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,7 +15,7 @@ import (
 
 func invitation(school, email, importID string) roster.Invitation {
 	return roster.Invitation{SchoolID: school, Email: email, FirstName: "Ann", LastName: "Lee", Groups: []string{"students"},
-		InvitedBy: "head@" + school + ".test", InvitedByImport: importID, TokenHash: "hash-" + email,
+		InvitedBy: "head@" + school + ".school", InvitedByImport: importID, TokenHash: "hash-" + email,
 		SealedToken: "sealed", MailStatus: roster.MailQueued, InvitedAt: t0}
 }
 
@@ -102,6 +103,12 @@ func TestMarkSent(t *testing.T) {
 	if err != nil || states["a@mail.school"].MailStatus != roster.MailQueued || states["a@mail.school"].SendCount != 1 || states["a@mail.school"].SealedToken != "sealed" {
 		t.Fatalf("mail states = %+v %v", states, err)
 	}
+	// Only claimed mail is marked sent.
+	for _, e := range []string{"a@mail.school", "b@mail.school", "c@mail.school"} {
+		if ok, err := s.ClaimMail(ctx, "mail", e, 1, t0.Add(time.Hour)); err != nil || !ok {
+			t.Fatalf("claim %s = %v %v", e, ok, err)
+		}
+	}
 	// b's send is stale (a resend made it send 2): the batch still marks a and c.
 	sent := []roster.SentMail{
 		{SchoolID: "mail", Email: "a@mail.school", SendCount: 1, MessageID: "m-a"},
@@ -115,7 +122,7 @@ func TestMarkSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]roster.MailStatus{"a@mail.school": roster.MailSent, "b@mail.school": roster.MailQueued, "c@mail.school": roster.MailSent}
+	want := map[string]roster.MailStatus{"a@mail.school": roster.MailSent, "b@mail.school": roster.MailSending, "c@mail.school": roster.MailSent}
 	for e, w := range want {
 		if states[e].MailStatus != w {
 			t.Errorf("%s mail status = %s, want %s", e, states[e].MailStatus, w)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/schoolroster/rosterimport/internal/app"
 )
@@ -91,8 +92,9 @@ func plainText(s string, max int) string {
 // SendBulk sends up to MaxBulk invitations in one call and returns one
 // outcome per invitation, in order. Calls counts the calls made, for the
 // function's metrics.
-// Errors: when the call as a whole failed (throttled, a quota, sending
-// paused, unreachable): nothing was sent, try again later.
+// Errors: an *app.SendError when the call as a whole failed (rate, daily
+// quota, sending paused, unreachable): nothing was sent, and its Wait says
+// why.
 func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutcome, error) {
 	s.Calls.Add(1)
 	if len(invs) == 0 {
@@ -119,31 +121,56 @@ func (s *Sender) SendBulk(ctx context.Context, invs []app.Email) ([]app.SendOutc
 		BulkEmailEntries: entries,
 	})
 	if err != nil {
-		var tooMany *types.TooManyRequestsException
-		var limit *types.LimitExceededException
-		var paused *types.SendingPausedException
-		if errors.As(err, &tooMany) || errors.As(err, &limit) || errors.As(err, &paused) {
-			return nil, fmt.Errorf("SES throttled the request: %w", err)
-		}
-		return nil, fmt.Errorf("send bulk email: %w", err)
+		return nil, sendError(err)
 	}
 	if len(out.BulkEmailEntryResults) != len(invs) {
 		return nil, fmt.Errorf("send bulk email: %d results for %d entries", len(out.BulkEmailEntryResults), len(invs))
 	}
 	outcomes := make([]app.SendOutcome, len(invs))
 	for i, r := range out.BulkEmailEntryResults {
-		switch r.Status {
-		case types.BulkEmailStatusSuccess:
-			outcomes[i] = app.SendOutcome{MessageID: aws.ToString(r.MessageId)}
-		case types.BulkEmailStatusMessageRejected, types.BulkEmailStatusInvalidParameter:
-			outcomes[i] = app.SendOutcome{Permanent: true, Code: string(r.Status), Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
-		default:
-			// Throttling, quotas, paused sending, configuration and transient
-			// failures: none is the recipient's fault, so try again.
-			outcomes[i] = app.SendOutcome{Err: fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))}
-		}
+		outcomes[i] = outcome(r)
 	}
 	return outcomes, nil
+}
+
+// outcome reads one entry's result: sent, refused for good (the recipient's
+// fault), or waiting (the account's: rate, quota, paused; or the service's).
+func outcome(r types.BulkEmailEntryResult) app.SendOutcome {
+	err := fmt.Errorf("%s: %s", r.Status, aws.ToString(r.Error))
+	switch r.Status {
+	case types.BulkEmailStatusSuccess:
+		return app.SendOutcome{MessageID: aws.ToString(r.MessageId)}
+	case types.BulkEmailStatusMessageRejected, types.BulkEmailStatusInvalidParameter:
+		return app.SendOutcome{Permanent: true, Code: string(r.Status), Err: err}
+	case types.BulkEmailStatusAccountThrottled:
+		return app.SendOutcome{Wait: app.WaitRate, Err: err}
+	case types.BulkEmailStatusAccountDailyQuotaExceeded:
+		return app.SendOutcome{Wait: app.WaitQuota, Err: err}
+	case types.BulkEmailStatusAccountSendingPaused, types.BulkEmailStatusConfigurationSetSendingPaused, types.BulkEmailStatusAccountSuspended:
+		return app.SendOutcome{Wait: app.WaitPaused, Err: err}
+	}
+	// Configuration (template, MAIL FROM) and transient failures: none is
+	// the recipient's fault, so the mail waits and is tried again.
+	return app.SendOutcome{Wait: app.WaitUnavailable, Err: err}
+}
+
+// sendError says why a bulk call sent nothing. SES answers a spent daily
+// quota and an exceeded rate as throttling, telling them apart by message
+// ("Daily message quota exceeded", "Maximum sending rate exceeded").
+func sendError(err error) error {
+	var tooMany *types.TooManyRequestsException
+	var paused *types.SendingPausedException
+	var suspended *types.AccountSuspendedException
+	var ae smithy.APIError
+	switch {
+	case errors.As(err, &paused), errors.As(err, &suspended):
+		return &app.SendError{Wait: app.WaitPaused, Err: err}
+	case errors.As(err, &ae) && strings.Contains(ae.ErrorMessage(), "Daily message quota exceeded"):
+		return &app.SendError{Wait: app.WaitQuota, Err: err}
+	case errors.As(err, &tooMany), errors.As(err, &ae) && ae.ErrorCode() == "ThrottlingException":
+		return &app.SendError{Wait: app.WaitRate, Err: err}
+	}
+	return &app.SendError{Wait: app.WaitUnavailable, Err: fmt.Errorf("send bulk email: %w", err)}
 }
 
 // MaxSendRate returns the account's sending rate (emails a second).

@@ -36,6 +36,12 @@ type MailStatus string
 const (
 	MailHeld    MailStatus = "held" // not sent yet, by choice
 	MailQueued  MailStatus = "queued"
+	// MailSending: the mailer claimed it and an SES call is in flight. Only
+	// the sweeper, after MailClaimTimeout, puts it back in the queue.
+	MailSending MailStatus = "sending"
+	// MailDeferred: waiting for the mail service (quota, paused account,
+	// outage) until MailDueAt; MailNote says why.
+	MailDeferred MailStatus = "deferred"
 	MailSent    MailStatus = "sent"
 	MailFailed  MailStatus = "failed"
 	MailBounced MailStatus = "bounced"
@@ -95,6 +101,8 @@ type Member struct {
 	MailMessageID string
 	MailSentAt    *time.Time
 	MailError     string // why the last one failed
+	MailNote      string     // why it waits (deferred, or held by the school's daily limit)
+	MailDueAt     *time.Time // when a claimed or deferred mail is looked at again
 
 	// Who changed the membership last, and its removal.
 	UpdatedAt *time.Time
@@ -166,6 +174,21 @@ func (inv Invitation) Member() Member {
 type MemberState struct {
 	Status          UserStatus
 	InvitedByImport string
+}
+
+// Public is the status clients see: claimed and deferred mail is still
+// queued to them (MailNote says why it waits).
+func (s MailStatus) Public() MailStatus {
+	if s == MailSending || s == MailDeferred {
+		return MailQueued
+	}
+	return s
+}
+
+// Waiting says whether the mail is on its way but not sent yet: what the
+// sweeper re-drives when it is stuck.
+func (s MailStatus) Waiting() bool {
+	return s == MailQueued || s == MailSending || s == MailDeferred
 }
 
 // MailState is a user's invitation as the mailer reads it.

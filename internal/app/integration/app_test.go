@@ -43,7 +43,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func mustSchool(t *testing.T, st *dynamo.Store, id string) {
 	t.Helper()
-	if err := st.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".test", time.Now())); err != nil {
+	if err := st.CreateSchool(context.Background(), roster.School{ID: id, Name: id, CreatedAt: time.Now()}, roster.ActiveOwner("head@"+id+".school", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -53,7 +53,7 @@ func upload(t *testing.T, st *dynamo.Store, files *blobs.Store, school, id strin
 	ctx := context.Background()
 	key := "uploads/" + school + "/" + id
 	imp := roster.Import{SchoolID: school, ID: id, Kind: roster.KindUsers, Status: roster.ImportAwaitingUpload,
-		FileName: "f.csv", DeclaredSize: declared, UploadedBy: "head@" + school + ".test", CreatedAt: time.Now()}
+		FileName: "f.csv", DeclaredSize: declared, UploadedBy: "head@" + school + ".school", CreatedAt: time.Now()}
 	if err := st.CreateImport(ctx, imp, map[roster.Artifact]string{roster.ArtifactUploaded: key}); err != nil {
 		t.Fatal(err)
 	}
