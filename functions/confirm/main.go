@@ -15,25 +15,26 @@ import (
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/eventsource"
 	"github.com/schoolroster/rosterimport/internal/lambdaenv"
-	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 type config struct {
 	lambdaenv.Table
 	lambdaenv.Bucket
-	Sealer roster.Sealer `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
+	lambdaenv.TokenSecret // seals invitation tokens for the mailer
 }
 
 func main() {
 	var cfg config
-	env := lambdaenv.MustLoad(context.Background(), &cfg, lambdaenv.PatientRetries())
+	ctx := context.Background()
+	env := lambdaenv.MustLoad(ctx, &cfg, lambdaenv.PatientRetries())
+	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	store := dynamo.NewStore(db, cfg.TableName)
 	confirmer := &app.Confirmer{
 		Store: store, Files: blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
-		Sealer: &cfg.Sealer, Now: time.Now, Log: env.Log,
+		Sealer: keys.Sealer, Now: time.Now, Log: env.Log,
 	}
-	sendJobs := &app.SendJobs{Store: store, Sealer: &cfg.Sealer, Now: time.Now, Log: env.Log}
+	sendJobs := &app.SendJobs{Store: store, Sealer: keys.Sealer, Now: time.Now, Log: env.Log}
 	h := &eventsource.QueuedWork{Confirmer: confirmer, SendJobs: sendJobs, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
 	lambda.Start(h.Handle)
 }

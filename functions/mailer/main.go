@@ -15,21 +15,22 @@ import (
 	"github.com/schoolroster/rosterimport/internal/eventsource"
 	"github.com/schoolroster/rosterimport/internal/lambdaenv"
 	"github.com/schoolroster/rosterimport/internal/mail"
-	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 type config struct {
 	lambdaenv.Table
-	Sender       string        `env:"SENDER_EMAIL,required,notEmpty"`
-	TemplateName string        `env:"INVITATION_TEMPLATE,required,notEmpty"`
-	AppBaseURL   string        `env:"APP_BASE_URL,required,notEmpty"` // accept links are {APP_BASE_URL}/accept?token=...
-	Sealer       roster.Sealer `env:"TOKEN_SECRET,required,notEmpty"` // opens the tokens confirm sealed
+	Sender                string `env:"SENDER_EMAIL,required,notEmpty"`
+	TemplateName          string `env:"INVITATION_TEMPLATE,required,notEmpty"`
+	AppBaseURL            string `env:"APP_BASE_URL,required,notEmpty"` // accept links are {APP_BASE_URL}/accept?token=...
+	lambdaenv.TokenSecret        // opens the tokens confirm sealed
+	DailyLimit            int    `env:"SCHOOL_DAILY_INVITATION_LIMIT,required"` // a school's invitations a UTC day; 0: none
 }
 
 func main() {
 	ctx := context.Background()
 	var cfg config
 	env := lambdaenv.MustLoad(ctx, &cfg)
+	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	sender := mail.NewSender(sesv2.NewFromConfig(env.AWS), cfg.Sender, cfg.TemplateName)
 	rate, err := sender.MaxSendRate(ctx)
@@ -39,7 +40,7 @@ func main() {
 		rate = 1
 	}
 	mailer := &app.Mailer{
-		Store: dynamo.NewStore(db, cfg.TableName), Sender: sender, Sealer: &cfg.Sealer, AppBaseURL: cfg.AppBaseURL,
+		Store: dynamo.NewStore(db, cfg.TableName), Sender: sender, Sealer: keys.Sealer, AppBaseURL: cfg.AppBaseURL, DailyLimit: cfg.DailyLimit,
 		Pacer: &app.Pacer{Rate: rate}, Now: time.Now, Log: env.Log,
 	}
 	counters := append(eventsource.DynamoDBRequests(db), eventsource.Counter{Name: "sesCalls", Load: sender.Calls.Load})

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -20,21 +21,27 @@ import (
 type config struct {
 	lambdaenv.Table
 	lambdaenv.UsersIndex
-	Sealer  roster.Sealer    `env:"TOKEN_SECRET,required,notEmpty"` // seals invitation tokens for the mailer
-	Cursors app.CursorSigner `env:"TOKEN_SECRET,required,notEmpty"` // signs the users list's cursors
+	lambdaenv.TokenSecret // seals invitation tokens for the mailer; keys the users list's cursors
 	// How often one person's invitation may be sent again.
 	ResendInterval time.Duration `env:"RESEND_INTERVAL" envDefault:"1m"`
 }
 
 func main() {
 	var cfg config
-	env := lambdaenv.MustLoad(context.Background(), &cfg)
+	ctx := context.Background()
+	env := lambdaenv.MustLoad(ctx, &cfg)
+	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
+	var cursors app.CursorSigner
+	if err := cursors.UnmarshalText([]byte(keys.Current)); err != nil {
+		env.Log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
 	store := dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName).UsersIndex(cfg.UsersIndexTable)
 	newID := func() string { return roster.NewID(time.Now(), rand.Reader) }
 	rt := httpapi.NewRouter(env.Log)
 	httpapi.UsersAPI(rt, httpapi.UsersAPIServices{
 		Schools: &app.Schools{Store: store},
-		Users: &app.Users{Store: store, Links: store, Sealer: &cfg.Sealer, Cursors: &cfg.Cursors, Now: time.Now,
+		Users: &app.Users{Store: store, Links: store, Sealer: keys.Sealer, Cursors: &cursors, Now: time.Now,
 			ResendInterval: cfg.ResendInterval},
 		Groups:   &app.Groups{Store: store, Now: time.Now, NewID: newID},
 		Invitees: &app.Invitees{Store: store, Now: time.Now},

@@ -32,10 +32,15 @@ type Env struct {
 func MustLoad(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions) error) Env {
 	e, err := Load(ctx, cfg, opts...)
 	if err != nil {
-		e.Log.Error("cannot start", "err", err)
-		os.Exit(1)
+		e.fail(err)
 	}
 	return e
+}
+
+// fail logs why the function cannot start and exits.
+func (e Env) fail(err error) {
+	e.Log.Error("cannot start", "err", err)
+	os.Exit(1)
 }
 
 // PatientRetries is the AWS configuration of a function that writes a

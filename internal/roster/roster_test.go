@@ -66,6 +66,9 @@ func TestSealer(t *testing.T) {
 		{"another user", "hill", "bob@hill.school", s, true},
 		{"another school", "dale", "ann@hill.school", s, true},
 		{"another key", "hill", "ann@hill.school", mustSealer(t, strings.Repeat("j", 40)), true},
+		// After a rotation, the old key is kept to open what it sealed.
+		{"rotated, old key kept", "hill", "ann@hill.school", mustSealer(t, strings.Repeat("j", 40), strings.Repeat("k", 40)), false},
+		{"rotated twice, old key gone", "hill", "ann@hill.school", mustSealer(t, strings.Repeat("i", 40), strings.Repeat("j", 40)), true},
 	}
 	for _, tt := range tests {
 		got, err := tt.key.Open(sealed, tt.school, tt.email)
@@ -73,18 +76,33 @@ func TestSealer(t *testing.T) {
 			t.Errorf("%s: Open = %q, %v", tt.name, got, err)
 		}
 	}
+	if _, err := NewSealer(strings.Repeat("k", 40), "short"); err == nil {
+		t.Error("a short older secret was accepted")
+	}
+	if got := mustSealer(t, strings.Repeat("j", 40), strings.Repeat("k", 40)).Seal("t", "hill", "ann@hill.school"); mustOpen(t, mustSealer(t, strings.Repeat("j", 40)), got) != "t" {
+		t.Error("a rotated sealer does not seal with its current key")
+	}
 	if _, err := s.Open("not base64!", "hill", "ann@hill.school"); err == nil {
 		t.Error("garbage opened")
 	}
 }
 
-func mustSealer(t *testing.T, secret string) *Sealer {
+func mustSealer(t *testing.T, secret string, older ...string) *Sealer {
 	t.Helper()
-	s, err := NewSealer(secret)
+	s, err := NewSealer(secret, older...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func mustOpen(t *testing.T, s *Sealer, sealed string) string {
+	t.Helper()
+	got, err := s.Open(sealed, "hill", "ann@hill.school")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 func TestErrors(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -33,16 +34,29 @@ func HashToken(token string) string {
 // Sealer encrypts invitation tokens for the mailer with AES-256-GCM, bound
 // to the school and email they belong to. The table holds the sealed token
 // only until the email is sent; the key lives outside the table.
+//
+// A Sealer seals with its current key and opens with the current or an
+// older one, so a key rotation loses no queued invitation: tokens sealed
+// before it still open while the previous key is kept.
 type Sealer struct {
-	aead cipher.AEAD
+	aead  cipher.AEAD   // the current key's: seals and opens
+	older []cipher.AEAD // previous keys': open only
 }
 
-// NewSealer derives the key from a secret (SHA-256 of it).
-// Errors: when the secret is shorter than 32 characters.
-func NewSealer(secret string) (*Sealer, error) {
+// NewSealer derives the keys from secrets (SHA-256 of each): the current
+// one, then any older ones still to be opened.
+// Errors: when a secret is shorter than 32 characters.
+func NewSealer(current string, older ...string) (*Sealer, error) {
 	s := &Sealer{}
-	if err := s.UnmarshalText([]byte(secret)); err != nil {
+	if err := s.UnmarshalText([]byte(current)); err != nil {
 		return nil, err
+	}
+	for _, o := range older {
+		var old Sealer
+		if err := old.UnmarshalText([]byte(o)); err != nil {
+			return nil, fmt.Errorf("older key: %w", err)
+		}
+		s.older = append(s.older, old.aead)
 	}
 	return s, nil
 }
@@ -78,18 +92,19 @@ func (s *Sealer) Seal(token, schoolID, email string) string {
 }
 
 // Open decrypts a sealed token of the user (schoolID, email).
-// Errors: when it was not sealed for that user with this key.
+// Errors: when it was not sealed for that user with one of the keys.
 func (s *Sealer) Open(sealed, schoolID, email string) (string, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
 	if err != nil || len(b) < s.aead.NonceSize() {
 		return "", errors.New("sealed token is malformed")
 	}
 	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, b[:n], b[n:], []byte(schoolID+"\x00"+email))
-	if err != nil {
-		return "", errors.New("sealed token does not open for this user")
+	for _, aead := range append([]cipher.AEAD{s.aead}, s.older...) {
+		if plain, err := aead.Open(nil, b[:n], b[n:], []byte(schoolID+"\x00"+email)); err == nil {
+			return string(plain), nil
+		}
 	}
-	return string(plain), nil
+	return "", errors.New("sealed token does not open for this user with any key")
 }
 
 // crockford is the alphabet of import ids.
