@@ -5,14 +5,14 @@ SHELL := /bin/bash
 GO ?= go
 # Lambda runs arm64; the local stack overrides GOARCH to the host's.
 GOARCH ?= arm64
-FUNCTIONS := imports-api preview confirm mailer users-api indexer
+FUNCTIONS := imports-api preview confirm mailer users-api indexer sweeper
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LOCAL := .local
 VERSITYGW := $(LOCAL)/bin/versitygw
 NODE_MODULES := infra/local/node_modules/.package-lock.json
 
 .PHONY: all build run test test-short bench deps deploy clean token \
-	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction
+	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction build-SweeperFunction
 
 all: build
 
@@ -35,6 +35,7 @@ $(eval $(call lambda_target,ConfirmFunction,confirm))
 $(eval $(call lambda_target,MailerFunction,mailer))
 $(eval $(call lambda_target,UsersApiFunction,users-api))
 $(eval $(call lambda_target,IndexerFunction,indexer))
+$(eval $(call lambda_target,SweeperFunction,sweeper))
 
 ## deps: the emulators (npm packages, the S3 gateway) and Go modules
 deps: $(NODE_MODULES) $(VERSITYGW)

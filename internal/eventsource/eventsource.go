@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -295,4 +296,33 @@ func (h *QueuedMails) Handle(ctx context.Context, ev events.DynamoDBEvent) (even
 	}
 	m.done(h.Log, "records", len(ev.Records), "retry", len(resp.BatchItemFailures))
 	return resp, nil
+}
+
+// WorkSweeper re-drives waiting work past its bound.
+type WorkSweeper interface {
+	Sweep(ctx context.Context, now time.Time) (app.SweepReport, error)
+}
+
+var _ WorkSweeper = (*app.Sweeper)(nil)
+
+// Schedule serves the sweeper's scheduled events. The event's time (when
+// EventBridge scheduled it) is the sweep's clock, so a test can sweep "an
+// hour later" by sending that time.
+type Schedule struct {
+	Sweeper  WorkSweeper
+	Log      *slog.Logger
+	Counters []Counter
+}
+
+// Handle sweeps once.
+// Errors: the storage faults the sweep met (the next schedule tries again).
+func (h *Schedule) Handle(ctx context.Context, ev events.EventBridgeEvent) (app.SweepReport, error) {
+	m := startMeter(h.Counters)
+	now := ev.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	rep, err := h.Sweeper.Sweep(ctx, now.UTC())
+	m.done(h.Log, "at", now.UTC())
+	return rep, err
 }
