@@ -128,8 +128,11 @@ func (s *Stack) functionEnv(id string, props map[string]any, memoryMB int) ([]st
 		"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8",
 		"AWS_EC2_METADATA_DISABLED": "true",
 		// The emulators, as AWS_ENDPOINT_URL_<SERVICE> the SDKs read.
-		"AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBURL, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.DynamoDBURL,
-		"AWS_ENDPOINT_URL_S3": s.S3URL, "AWS_ENDPOINT_URL_SESV2": s.SESURL,
+		// DynamoDB and SES through the fault proxies; the stream poller
+		// reads the stream, so its endpoint is the emulator's own.
+		"AWS_ENDPOINT_URL_DYNAMODB": s.DynamoDBProxyURL, "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": s.DynamoDBURL,
+		"AWS_ENDPOINT_URL_S3": s.S3URL, "AWS_ENDPOINT_URL_SESV2": s.SESProxyURL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.SecretsManagerURL,
 		// The S3 gateway serves path-style URLs only; the blobs adapter reads this.
 		"S3_USE_PATH_STYLE": "true",
 	}

@@ -32,6 +32,16 @@ func (s *Stack) names() error {
 		"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
 	})
 	s.resolver = r
+	// Resources whose Condition does not hold locally do not exist.
+	for _, id := range slices.Sorted(maps.Keys(s.Template.Resources)) {
+		exists, err := r.Exists(id)
+		if err != nil {
+			return fmt.Errorf("resource %s: %w", id, err)
+		}
+		if !exists {
+			delete(s.Template.Resources, id)
+		}
+	}
 	s.Tables, s.Buckets, s.EmailTemplates = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, id := range slices.Sorted(maps.Keys(s.Template.Resources)) {
 		res := s.Template.Resources[id]
@@ -49,6 +59,9 @@ func (s *Stack) names() error {
 			nameProp = res.Properties["FunctionName"]
 		case "AWS::SQS::Queue":
 			nameProp = res.Properties["QueueName"]
+		case "AWS::SecretsManager::Secret":
+			nameProp = res.Properties["Name"]
+			name = s.opts.StackName + "-" + id
 		}
 		if nameProp != nil {
 			n, err := r.ResolveString(nameProp)
@@ -76,7 +89,7 @@ func (s *Stack) names() error {
 		case "AWS::Serverless::Function":
 			attrs["Arn"] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", localRegion, localAccount, name)
 		case "AWS::SecretsManager::Secret":
-			r.Refs[id] = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", localRegion, localAccount, s.opts.StackName, id)
+			r.Refs[id] = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s", localRegion, localAccount, name)
 		}
 		r.Attrs[id] = attrs
 	}

@@ -7,14 +7,17 @@
 // Each of those is a package of its own under infra/local; this one reads the
 // template, names its resources, builds the functions and wires the parts:
 //
-//	emulators  DynamoDB Local, the S3 gateway, SES local; SDK clients; provisioning
-//	lambdart   a function's process behind the Lambda Runtime API
-//	gateway    the HTTP API, its JWT authorizer, and the local identity provider
-//	s3events   S3 notifications to S3 events of the subscribed functions
-//	streams    DynamoDB stream event source mappings and their filter rules
-//	template   template.yaml: parsing, intrinsic functions, validation
-//	proc       child processes in their own process group
-//	localtest  TestMain for packages that test against the stack
+//	emulators    DynamoDB Local, the S3 gateway, SES local; SDK clients; provisioning
+//	lambdart     a function's process behind the Lambda Runtime API
+//	gateway      the HTTP API, its JWT authorizer, and the local identity provider
+//	s3events     S3 notifications to S3 events of the subscribed functions
+//	streams      DynamoDB stream event source mappings and their filter rules
+//	schedule     Schedule events: EventBridge rules run on their rate
+//	faults       proxies that throttle DynamoDB writes and hold SES to limits
+//	secretstore  the local Secrets Manager (GetSecretValue, rotation)
+//	template     template.yaml: parsing, intrinsic functions, validation
+//	proc         child processes in their own process group
+//	localtest    TestMain for packages that test against the stack
 package local
 
 import (
@@ -38,10 +41,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/schoolroster/rosterimport/infra/local/emulators"
+	"github.com/schoolroster/rosterimport/infra/local/faults"
 	"github.com/schoolroster/rosterimport/infra/local/gateway"
 	"github.com/schoolroster/rosterimport/infra/local/lambdart"
 	"github.com/schoolroster/rosterimport/infra/local/proc"
 	"github.com/schoolroster/rosterimport/infra/local/s3events"
+	"github.com/schoolroster/rosterimport/infra/local/schedule"
+	"github.com/schoolroster/rosterimport/infra/local/secretstore"
 	"github.com/schoolroster/rosterimport/infra/local/streams"
 	"github.com/schoolroster/rosterimport/infra/local/template"
 )
@@ -56,7 +62,7 @@ const (
 
 // Ports are the listening ports of the stack; 0 picks a free port.
 type Ports struct {
-	API, DynamoDB, S3, SES int
+	API, DynamoDB, S3, SES, SecretsManager int
 }
 
 // Options configure a Stack.
@@ -93,8 +99,15 @@ type Options struct {
 	// is retried (default 1s; Lambda waits a minute).
 	StreamPoll, RetryBackoff, AsyncRetryDelay time.Duration
 	// SESMaxSendRate is the sending rate SES local reports (default 200 a
-	// second, a production account's order of magnitude).
+	// second, a production account's order of magnitude; Faults.SES's
+	// MaxSendRate if that is set). Only SES limits (Faults.SES,
+	// SetSESLimits) enforce a rate.
 	SESMaxSendRate float64
+	// Faults are injected from the start (make run's flags).
+	Faults Faults
+	// Schedules runs the functions' Schedule events on their rate (make
+	// run); tests leave it off and call RunSchedule.
+	Schedules bool
 }
 
 // Stack is the whole service running locally.
@@ -103,8 +116,11 @@ type Stack struct {
 	Template *template.Template
 	resolver *template.Resolver
 
-	// Endpoints.
+	// Endpoints of the HTTP API and the emulators.
 	APIURL, DynamoDBURL, S3URL, SESURL string
+	// Endpoints the functions use: DynamoDB and SES through the fault
+	// proxies, and the local Secrets Manager.
+	DynamoDBProxyURL, SESProxyURL, SecretsManagerURL string
 
 	// AWS is a configuration for clients of the emulators; the clients are ready to use.
 	AWS      aws.Config
@@ -125,8 +141,10 @@ type Stack struct {
 	wg        sync.WaitGroup
 	log       *slog.Logger
 	closeOnce sync.Once
-	secretsMu sync.Mutex
-	secrets   map[string]string // secret ARN -> local value
+	secrets   *secretstore.Store
+	ddbProxy  *faults.DynamoDBProxy
+	sesProxy  *faults.SESProxy
+	schedules []schedule.Rule
 }
 
 // Start brings up the emulators, creates what the template declares, builds
@@ -140,7 +158,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &Stack{opts: opts, Template: tmpl, cancel: cancel, functions: map[string]*lambdart.Function{}, log: opts.Logger, secrets: map[string]string{}}
+	s := &Stack{opts: opts, Template: tmpl, cancel: cancel, functions: map[string]*lambdart.Function{}, log: opts.Logger}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -162,6 +180,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.names(); err != nil {
 		return nil, err
 	}
+	if err := s.startSecrets(); err != nil {
+		return nil, err
+	}
 	// Builds run while the emulators start.
 	buildErr := make(chan error, 1)
 	if opts.EmulatorsOnly {
@@ -177,6 +198,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	bridge := s3events.NewBridge(runCtx, s3events.Config{Invoke: s.invoke, Region: localRegion, RetryDelay: opts.AsyncRetryDelay, StateDir: opts.StateDir, Log: s.log})
 	s.serve(webhook, bridge)
 	if err := s.startEmulators("http://" + webhook.Addr().String() + "/"); err != nil {
+		return nil, err
+	}
+	if err := s.startProxies(); err != nil {
 		return nil, err
 	}
 	if err := emulators.Provision(ctx, s.emulators.Clients(), s.Template, s.resolver); err != nil {
@@ -198,6 +222,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	if err := s.startStreams(runCtx); err != nil {
+		return nil, err
+	}
+	if err := s.startSchedules(runCtx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -235,8 +262,13 @@ func (o *Options) defaults() error {
 	if o.AsyncRetryDelay == 0 {
 		o.AsyncRetryDelay = time.Second
 	}
-	if o.SESMaxSendRate == 0 {
+	switch rate := o.Faults.SES.MaxSendRate; {
+	case o.SESMaxSendRate == 0 && rate > 0:
+		o.SESMaxSendRate = rate
+	case o.SESMaxSendRate == 0:
 		o.SESMaxSendRate = 200
+	case rate > 0 && rate != o.SESMaxSendRate:
+		return fmt.Errorf("SESMaxSendRate %v and Faults.SES.MaxSendRate %v disagree: SES local would report one rate and enforce another", o.SESMaxSendRate, rate)
 	}
 	return nil
 }
