@@ -195,8 +195,8 @@ func TestMailerThrottled(t *testing.T) {
 	tok := seedSchool(t, "throttle")
 	id := uploadFile(t, tok, "throttle", "t.csv", usersFile("throttle.school", n))
 	waitImport(t, tok, "throttle", id, 60*time.Second, statusIs(roster.ImportReady))
-	throttled0, _ := sesProxy.counts()
-	sesProxy.throttleNext(4)
+	throttled0 := stack.SESStats().Throttled
+	stack.ThrottleSESNext(4)
 	apiJSON(t, "POST", "/schools/throttle/imports/"+id+"/confirm", tok, nil, nil)
 	waitImport(t, tok, "throttle", id, 60*time.Second, finished)
 	mails := waitMails(t, "throttle.school", n, 120*time.Second)
@@ -205,7 +205,7 @@ func TestMailerThrottled(t *testing.T) {
 			t.Fatalf("%s got %d mails", email, len(m))
 		}
 	}
-	if throttled, _ := sesProxy.counts(); throttled-throttled0 != 4 {
+	if throttled := stack.SESStats().Throttled; throttled-throttled0 != 4 {
 		t.Errorf("SES refused %d bulk sends, want the 4 injected", throttled-throttled0)
 	}
 	if dl, _ := stack.DeadLetters("MailerFunction"); len(dl) != 0 {

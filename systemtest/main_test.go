@@ -45,13 +45,12 @@ func run(m *testing.M) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	// The mailer reaches SES through a proxy that tests can make throttle.
-	sesProxy = newSESProxy()
-	defer sesProxy.Close()
+	// The functions reach DynamoDB and SES through the stack's fault proxies:
+	// tests throttle them with stack.ThrottleDynamoDB, stack.ThrottleSESNext
+	// and stack.SetSESLimits.
 	stack, err = local.Start(ctx, local.Options{
 		StateDir: filepath.Join(dir, "state"),
 		ExtraEnv: map[string]map[string]string{
-			"MailerFunction": {"AWS_ENDPOINT_URL_SESV2": sesProxy.URL},
 			// A resend is refused within this of the last send (a minute on AWS).
 			"UsersApiFunction": {"RESEND_INTERVAL": resendInterval.String()},
 		},
@@ -61,7 +60,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer stack.Close()
-	sesProxy.setTarget(stack.SESURL)
 	for _, s := range [][3]string{{local.DemoSchoolID, local.DemoSchoolName, local.DemoOwnerEmail}, {otherSchoolID, "Other School", otherOwner}} {
 		if err := stack.SeedSchool(ctx, s[0], s[1], s[2]); err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: seed:", err)
