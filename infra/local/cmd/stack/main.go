@@ -1,6 +1,7 @@
 // Command stack runs the service locally (`make run`) and mints tokens for it.
 //
-//	stack run [-api-port 3000] [-dynamodb-port 8000] [-s3-port 7070] [-ses-port 8005]
+//	stack run [-api-port 3000] [-dynamodb-port 8000] [-s3-port 7070] [-ses-port 8005] [-secrets-port 8006]
+//	          [-schedules=true] [-throttle-dynamodb FRACTION] [-ses-rate N] [-ses-daily-quota N] [-ses-reject a@x,b@y]
 //	stack token EMAIL
 package main
 
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,8 +53,17 @@ func run(args []string) error {
 	fs.IntVar(&opts.Ports.DynamoDB, "dynamodb-port", 8000, "DynamoDB Local port")
 	fs.IntVar(&opts.Ports.S3, "s3-port", 7070, "S3 gateway port")
 	fs.IntVar(&opts.Ports.SES, "ses-port", 8005, "SES local port (its web page lists sent mail)")
+	fs.IntVar(&opts.Ports.SecretsManager, "secrets-port", 8006, "local Secrets Manager port")
+	fs.BoolVar(&opts.Schedules, "schedules", true, "run the functions' Schedule events on their rate")
+	fs.Float64Var(&opts.Faults.DynamoDBWriteThrottle, "throttle-dynamodb", 0, "fraction of the functions' DynamoDB writes to throttle (ProvisionedThroughputExceeded), e.g. 0.1")
+	fs.Float64Var(&opts.Faults.SES.MaxSendRate, "ses-rate", 0, "SES sending rate the functions are held to, emails a second (0: none; SES local reports 200)")
+	fs.IntVar(&opts.Faults.SES.DailyQuota, "ses-daily-quota", 0, "SES emails a day the functions may send (0: none)")
+	reject := fs.String("ses-reject", "", "comma-separated addresses SES refuses (MESSAGE_REJECTED)")
 	quiet := fs.Bool("quiet", false, "do not echo function and emulator output")
 	_ = fs.Parse(args)
+	if *reject != "" {
+		opts.Faults.SES.Reject = strings.Split(*reject, ",")
+	}
 	opts.Persist = true
 	if !*quiet {
 		opts.Output = os.Stdout
@@ -78,8 +89,9 @@ Roster import service is running locally (ready in %s).
   SES mail      %s  (every mail sent; GET %s/store as JSON)
   DynamoDB      %s  (table %s)
   S3            %s  (bucket %s, access key %q)
+  Secrets       %s  (Secrets Manager, GetSecretValue)
   Logs          .local/logs/
-
+%s
 Demo school %q, owner %s. Bearer token (12 hours):
 
   export TOKEN=%s
@@ -91,10 +103,29 @@ Another person's token: make token EMAIL=someone@example.com
 Ctrl-C stops everything.
 `, time.Since(began).Round(10*time.Millisecond), stack.APIURL, stack.SESURL, stack.SESURL, stack.DynamoDBURL,
 		stack.Tables["RosterTable"], stack.S3URL, stack.Buckets["ImportsBucket"], local.AccessKeyID,
+		stack.SecretsManagerURL, faultsLine(opts),
 		local.DemoSchoolID, local.DemoOwnerEmail, tok, stack.APIURL, local.DemoSchoolID)
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return nil
+}
+
+// faultsLine says which faults are injected, "" for none.
+func faultsLine(o local.Options) string {
+	var f []string
+	if t := o.Faults.DynamoDBWriteThrottle; t > 0 {
+		f = append(f, fmt.Sprintf("%g of the DynamoDB writes throttled", t))
+	}
+	if l := o.Faults.SES; l.MaxSendRate > 0 || l.DailyQuota > 0 || len(l.Reject) > 0 {
+		f = append(f, fmt.Sprintf("SES at %g a second, %d a day, %d addresses rejected (0: no limit)", l.MaxSendRate, l.DailyQuota, len(l.Reject)))
+	}
+	if !o.Schedules {
+		f = append(f, "schedules off")
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return "  Faults        " + strings.Join(f, "; ") + "\n"
 }
 
 // token mints a token with the signing key of `make run` (created if absent).
