@@ -86,8 +86,8 @@ type Options struct {
 	// adapter tests need.
 	EmulatorsOnly bool
 	// ExtraEnv adds environment variables to functions by logical id, beyond
-	// what the template declares: for fault injection, e.g. pointing one
-	// function's AWS_ENDPOINT_URL_SESV2 at a throttling proxy.
+	// what the template declares, or replaces the stack's own (such as an
+	// AWS_ENDPOINT_URL_<SERVICE>).
 	ExtraEnv map[string]map[string]string
 	// Output receives emulator and function output besides the log files.
 	Output io.Writer
