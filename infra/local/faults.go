@@ -39,11 +39,11 @@ type Faults struct {
 // startProxies serves the fault proxies in front of DynamoDB Local and SES
 // local, with the faults of the options.
 func (s *Stack) startProxies() error {
-	ddb, err := faults.NewDynamoDBProxy(s.DynamoDBURL)
+	ddb, err := faults.NewDynamoDBProxy(s.DynamoDBURL, s.log)
 	if err != nil {
 		return err
 	}
-	ses, err := faults.NewSESProxy(s.SESURL)
+	ses, err := faults.NewSESProxy(s.SESURL, s.log)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"hash/crc32"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httputil"
@@ -45,14 +46,32 @@ type DynamoDBProxy struct {
 }
 
 // NewDynamoDBProxy returns a proxy to the DynamoDB endpoint at target that
-// throttles nothing yet.
+// throttles nothing yet; log gets the requests it could not pass on.
 // Errors: target is not an absolute URL.
-func NewDynamoDBProxy(target string) (*DynamoDBProxy, error) {
+func NewDynamoDBProxy(target string, log *slog.Logger) (*DynamoDBProxy, error) {
+	rp, err := reverseProxy(target, log)
+	if err != nil {
+		return nil, err
+	}
+	return &DynamoDBProxy{next: rp, now: time.Now}, nil
+}
+
+// reverseProxy passes requests on to target. A request that cannot reach it
+// gets 502 and is logged, unless its caller went away (a function killed
+// mid-call), which is no news.
+func reverseProxy(target string, log *slog.Logger) (*httputil.ReverseProxy, error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, errBadTarget(target)
 	}
-	return &DynamoDBProxy{next: httputil.NewSingleHostReverseProxy(u), now: time.Now}, nil
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() == nil {
+			log.Warn("proxy could not reach the emulator", "target", target, "path", r.URL.Path, "err", err)
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	return rp, nil
 }
 
 // Throttle answers that fraction of the write requests that arrive in the

@@ -2,6 +2,8 @@ package faults
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,7 +44,7 @@ func TestEveryKthPicksDeterministically(t *testing.T) {
 func TestDynamoDBProxyThrottlesWritesOnly(t *testing.T) {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("{}")) }))
 	defer upstream.Close()
-	p, err := NewDynamoDBProxy(upstream.URL)
+	p, err := NewDynamoDBProxy(upstream.URL, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
@@ -27,6 +27,7 @@ type SESProxy struct {
 	target *url.URL
 	pass   http.Handler
 	client *http.Client
+	log    *slog.Logger
 	now    func() time.Time
 
 	mu       sync.Mutex
@@ -34,19 +35,20 @@ type SESProxy struct {
 	reject   map[string]bool
 	throttle int   // send calls still to refuse whatever the rate
 	today    int64 // emails counted toward the daily quota
-	log      sendLog
+	sends    sendLog
 	stats    Stats
 }
 
 // NewSESProxy returns a proxy to the SES v2 endpoint at target, with no
-// limits.
+// limits; log gets the requests it could not pass on.
 // Errors: target is not an absolute URL.
-func NewSESProxy(target string) (*SESProxy, error) {
-	u, err := url.Parse(target)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, errBadTarget(target)
+func NewSESProxy(target string, log *slog.Logger) (*SESProxy, error) {
+	rp, err := reverseProxy(target, log)
+	if err != nil {
+		return nil, err
 	}
-	return &SESProxy{target: u, pass: httputil.NewSingleHostReverseProxy(u), client: &http.Client{Timeout: time.Minute},
+	u, _ := url.Parse(target)
+	return &SESProxy{target: u, pass: rp, client: &http.Client{Timeout: time.Minute}, log: log,
 		now: time.Now, reject: map[string]bool{}}, nil
 }
 
@@ -143,13 +145,13 @@ func (p *SESProxy) decide(recipients [][]string) decision {
 	}
 	fates, send, rejected, overQuota := plan(recipients, p.reject, remaining)
 	now := p.now()
-	if !p.log.allows(now, send, p.limits.MaxSendRate) {
+	if !p.sends.allows(now, send, p.limits.MaxSendRate) {
 		p.stats.Throttled++
 		d.refusal = &errTooManyRequests
 		return d
 	}
-	p.log.add(now, send, p.limits.MaxSendRate)
-	p.stats.PeakPerSecond = p.log.peak
+	p.sends.add(now, send, p.limits.MaxSendRate)
+	p.stats.PeakPerSecond = p.sends.peak
 	p.today += send
 	p.stats.Rejected += rejected
 	p.stats.QuotaExceeded += overQuota
@@ -206,7 +208,7 @@ func (p *SESProxy) sendBulk(w http.ResponseWriter, r *http.Request) {
 		var out struct{ BulkEmailEntryResults []json.RawMessage }
 		if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(respBody, &out) != nil {
 			p.settle(0, sending)
-			writeForwarded(w, resp, respBody, err)
+			p.writeForwarded(w, r, resp, respBody, err)
 			return
 		}
 		results, header = out.BulkEmailEntryResults, resp.Header
@@ -267,7 +269,7 @@ func (p *SESProxy) sendOne(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.settle(0, d.emails[0])
 	}
-	writeForwarded(w, resp, respBody, err)
+	p.writeForwarded(w, r, resp, respBody, err)
 }
 
 // account passes GetAccount on and, when a rate or a quota is set, reports
@@ -281,7 +283,7 @@ func (p *SESProxy) account(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err != nil || resp.StatusCode != http.StatusOK || (rate <= 0 && quota <= 0) || dec.Decode(&acct) != nil {
-		writeForwarded(w, resp, body, err)
+		p.writeForwarded(w, r, resp, body, err)
 		return
 	}
 	sq, _ := acct["SendQuota"].(map[string]any)
@@ -298,7 +300,7 @@ func (p *SESProxy) account(w http.ResponseWriter, r *http.Request) {
 	acct["SendQuota"] = sq
 	b, _ := json.Marshal(acct)
 	resp.Header.Del("Content-Length")
-	writeForwarded(w, resp, b, nil)
+	p.writeForwarded(w, r, resp, b, nil)
 }
 
 // forward sends r, with body, to SES local and reads the answer.
@@ -324,12 +326,15 @@ func (p *SESProxy) forward(r *http.Request, body []byte) (*http.Response, []byte
 
 func (p *SESProxy) forwardAsIs(w http.ResponseWriter, r *http.Request, body []byte) {
 	resp, b, err := p.forward(r, body)
-	writeForwarded(w, resp, b, err)
+	p.writeForwarded(w, r, resp, b, err)
 }
 
 // writeForwarded copies SES local's answer, or says it could not be reached.
-func writeForwarded(w http.ResponseWriter, resp *http.Response, body []byte, err error) {
+func (p *SESProxy) writeForwarded(w http.ResponseWriter, r *http.Request, resp *http.Response, body []byte, err error) {
 	if err != nil {
+		if r.Context().Err() == nil {
+			p.log.Warn("proxy could not reach SES local", "path", r.URL.Path, "err", err)
+		}
 		http.Error(w, "SES local: "+err.Error(), http.StatusBadGateway)
 		return
 	}
