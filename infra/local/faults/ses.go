@@ -159,6 +159,24 @@ func (p *SESProxy) decide(recipients [][]string) decision {
 	return d
 }
 
+// succeeded counts the emails of the entries sent whose result, among
+// SES local's results for them in order, is SUCCESS.
+func (d decision) succeeded(results []json.RawMessage) int64 {
+	var sent int64
+	k := 0
+	for i, f := range d.fates {
+		if f != fateSend || k >= len(results) {
+			continue
+		}
+		var res entryResult
+		if json.Unmarshal(results[k], &res) == nil && res.Status == "SUCCESS" {
+			sent += d.emails[i]
+		}
+		k++
+	}
+	return sent
+}
+
 // settle counts the emails SES local sent and gives the quota back for
 // those it did not.
 func (p *SESProxy) settle(sent, failed int64) {
@@ -219,18 +237,7 @@ func (p *SESProxy) sendBulk(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "SES local answered for another number of entries", http.StatusBadGateway)
 		return
 	}
-	var sent int64
-	k := 0
-	for i, f := range d.fates {
-		if f != fateSend {
-			continue
-		}
-		var res entryResult
-		if json.Unmarshal(results[k], &res) == nil && res.Status == "SUCCESS" {
-			sent += d.emails[i]
-		}
-		k++
-	}
+	sent := d.succeeded(results)
 	p.settle(sent, sending-sent)
 	b, _ := json.Marshal(map[string]any{"BulkEmailEntryResults": merged})
 	w.Header().Set("Content-Type", "application/json")
