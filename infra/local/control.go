@@ -64,7 +64,11 @@ func (s *Stack) Token(email string) string { return s.Signer.Mint(email, time.Ho
 // Functions lists the functions' logical ids.
 func (s *Stack) Functions() []string { return s.Template.FunctionIDs() }
 
-// DeadLetters returns what was dead-lettered for a function, oldest first.
+// DeadLetters returns what was dead-lettered for a function, oldest first:
+// for a stream mapping, what Lambda sends its OnFailure destination (the
+// batch's position; decode with streams.OnFailureRecord, read the records
+// with streams.ReadBatch); for an S3 event, the event itself.
+// Errors: the dead-letter file cannot be read.
 func (s *Stack) DeadLetters(function string) ([]json.RawMessage, error) {
 	return deadletter.Read(s.opts.StateDir, function)
 }

@@ -1,5 +1,5 @@
 // Package deadletter keeps what the local stack gives up on (async S3 events
-// after their retries, stream records after theirs) as JSON lines under
+// after their retries, the positions of stream batches after theirs) as JSON lines under
 // StateDir/dlq/{function}.jsonl, where tests and people can read them.
 package deadletter
 
