@@ -37,4 +37,5 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.2 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.7 // indirect
 	golang.org/x/net v0.58.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
 )

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/schoolroster/rosterimport/internal/roster"
+	"golang.org/x/time/rate"
 )
 
 // ConfirmStore is what confirming an import needs from storage.
@@ -42,10 +44,15 @@ type Confirmer struct {
 	Files       ArtifactFiles
 	Sealer      *roster.Sealer
 	Now         func() time.Time
-	ChunkSize   int           // rows counted together; default 100
-	Concurrency int           // rows written at once; default 16
-	Reserve     time.Duration // time kept in hand before the deadline; default 20s
-	Log         *slog.Logger
+	ChunkSize   int // rows counted together; default 100
+	Concurrency int // rows written at once; default 16
+	// WriteRate paces an import's rows (rows a second; default 500): a
+	// school's items share one partition, which takes about 1,000 writes a
+	// second, so one import leaves room for the school's other work and
+	// does not turn a burst into throttling.
+	WriteRate float64
+	Reserve   time.Duration // time kept in hand before the deadline; default 20s
+	Log       *slog.Logger
 }
 
 func (c *Confirmer) defaults() {
@@ -54,6 +61,9 @@ func (c *Confirmer) defaults() {
 	}
 	if c.Concurrency <= 0 {
 		c.Concurrency = 16
+	}
+	if c.WriteRate <= 0 {
+		c.WriteRate = 500
 	}
 	if c.Reserve <= 0 {
 		c.Reserve = 20 * time.Second
@@ -137,6 +147,7 @@ type confirmRun struct {
 	done           map[string]bool   // chunks counted by earlier attempts
 	storedFailures int               // failure reasons already on the import
 	worked         int               // chunks this run imported: at least one before any hand-off
+	pace           *rate.Limiter     // rows a second, Confirmer.WriteRate
 	chunks         int               // chunks seen so far
 	part           []roster.PreviewRow
 	stopErr        error // what Queued returns after errStopped
@@ -150,7 +161,8 @@ func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp rost
 		reserve = min(reserve, time.Until(deadline)/4)
 	}
 	run := &confirmRun{c: c, log: log, imp: imp, claim: claim, reserve: reserve, done: map[string]bool{},
-		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize), groupIDs: map[string]string{}}
+		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize), groupIDs: map[string]string{},
+		pace: rate.NewLimiter(rate.Limit(c.WriteRate), c.Concurrency)}
 	for _, ch := range imp.ChunksDone {
 		run.done[ch] = true
 	}
@@ -270,6 +282,12 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 	sem := make(chan struct{}, r.c.Concurrency)
 	var wg sync.WaitGroup
 	for _, row := range rows {
+		if err := r.pace.Wait(ctx); err != nil {
+			mu.Lock()
+			firstErr = cmp.Or(firstErr, err)
+			mu.Unlock()
+			break
+		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
