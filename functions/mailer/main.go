@@ -31,7 +31,10 @@ func main() {
 	var cfg config
 	env := lambdaenv.MustLoad(ctx, &cfg)
 	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
-	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
+	// Marking mail sent must outlast throttling: a mark lost to the SDK's
+	// client-side retry quota leaves the mail claimed, and the sweeper would
+	// send it again. SES keeps the default: the mailer handles its waits.
+	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.Retryer = lambdaenv.PatientRetryer() }))
 	sender := mail.NewSender(sesv2.NewFromConfig(env.AWS), cfg.Sender, cfg.TemplateName)
 	rate, err := sender.MaxSendRate(ctx)
 	if err != nil {

@@ -122,3 +122,22 @@ func (s *Stack) SESNewDay() {
 func (s *Stack) SESStats() SESStats {
 	return s.sesProxy.Stats()
 }
+
+// LoseStreamRecords makes function's stream mappings, while on, send every
+// batch straight to their on-failure destination (its position, as AWS
+// writes it) without invoking the function: records lost as if every retry
+// had failed. Tests use it to show the sweeper re-driving lost work.
+// Errors: when the function has no stream mapping.
+func (s *Stack) LoseStreamRecords(function string, on bool) error {
+	found := false
+	for _, p := range s.pollers {
+		if p.Function() == function {
+			p.LoseRecords(on)
+			found = true
+		}
+	}
+	if !found {
+		return fmt.Errorf("function %s has no stream mapping", function)
+	}
+	return nil
+}

@@ -145,6 +145,7 @@ type Stack struct {
 	ddbProxy  *faults.DynamoDBProxy
 	sesProxy  *faults.SESProxy
 	schedules []schedule.Rule
+	pollers   []*streams.Poller
 }
 
 // Start brings up the emulators, creates what the template declares, builds
@@ -349,6 +350,7 @@ func (s *Stack) startStreams(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.pollers = pollers
 	for _, p := range pollers {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); p.Run(ctx) }()

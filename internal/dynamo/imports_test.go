@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,4 +186,29 @@ func TestListImportsNewestFirst(t *testing.T) {
 	}
 	_, _, err := s.ListImports(ctx, "history", "not-a-cursor!", 2)
 	wantCode(t, "bad cursor", err, roster.EINVALID)
+}
+
+// TestSavePreviewTooLarge: DynamoDB refuses an import item over 400 KB; the
+// store says so with ETOOLARGE (no retry can mend it), and the import stays
+// as it was for the preview to fail it with a reason.
+func TestSavePreviewTooLarge(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	newSchool(t, s, "toolarge")
+	newImport(t, s, "toolarge", "IMP1", t0)
+	if _, err := s.ClaimValidation(ctx, "toolarge", "IMP1", "up", t0); err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]int{}
+	for i := range 500 {
+		errs[fmt.Sprintf("Unknown group: %04d %s", i, strings.Repeat("x", 1000))] = 1
+	}
+	_, err := s.SavePreview(ctx, "toolarge", "IMP1", "up", roster.PreviewResult{ErrorCounts: errs}, t0)
+	wantCode(t, "an oversized preview", err, roster.ETOOLARGE)
+	if _, err := s.FailImport(ctx, "toolarge", "IMP1", "up", "too big", []roster.ImportStatus{roster.ImportValidating}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if imp, _ := s.GetImport(ctx, "toolarge", "IMP1"); imp.Status != roster.ImportFailed || imp.FailureReason != "too big" {
+		t.Fatalf("after the failure: %+v", imp)
+	}
 }

@@ -49,10 +49,15 @@ func (e Env) fail(err error) {
 // the SDK's client-side retry quota, which would otherwise stop retrying
 // after a few hundred throttles and fail the batch ("retry quota exceeded").
 func PatientRetries() func(*awsconfig.LoadOptions) error {
-	return awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts, o.MaxBackoff, o.RateLimiter = 10, 20*time.Second, ratelimit.None
-		})
+	return awsconfig.WithRetryer(PatientRetryer)
+}
+
+// PatientRetryer is PatientRetries for one client, where the others of a
+// function keep the SDK's default (the mailer's SES client must not wait
+// out a daily quota, which SES answers as throttling).
+func PatientRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts, o.MaxBackoff, o.RateLimiter = 10, 20*time.Second, ratelimit.None
 	})
 }
 

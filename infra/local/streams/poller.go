@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schoolroster/rosterimport/infra/local/deadletter"
@@ -51,10 +52,21 @@ type Poller struct {
 	backoff  time.Duration
 	stateDir string // checkpoints and dead letters; "" keeps checkpoints in memory
 
+	lose atomic.Bool // fault injection: every batch fails all its retries at once
+
 	mu          sync.Mutex
 	checkpoints map[string]string // shard id -> last sequence number handled
 	done        map[string]bool   // shards read to their end
 }
+
+// Function is the function the mapping invokes.
+func (p *Poller) Function() string { return p.m.function }
+
+// LoseRecords makes the mapping, while on, treat every batch as if each of
+// its retries had failed: straight to the on-failure destination, the
+// function never invoked. It is what a record lost to a long outage looks
+// like, for tests of what re-drives lost work.
+func (p *Poller) LoseRecords(on bool) { p.lose.Store(on) }
 
 // Run polls until ctx ends.
 func (p *Poller) Run(ctx context.Context) {
@@ -211,6 +223,10 @@ func (p *Poller) matches(ev map[string]any) bool {
 // the stack stopped.
 func (p *Poller) deliver(ctx context.Context, shard string, batch []map[string]any, bisected bool) bool {
 	pending := batch
+	if p.lose.Load() {
+		p.deadLetter(shard, pending, lambdart.InvokeResult{FunctionError: "Unhandled"}, p.m.maxRetries+1)
+		return true
+	}
 	for retries := 0; ; retries++ {
 		payload, _ := json.Marshal(map[string]any{"Records": pending})
 		res, err := p.invoke(ctx, p.m.function, payload)
