@@ -5,19 +5,19 @@ SHELL := /bin/bash
 GO ?= go
 # Lambda runs arm64; the local stack overrides GOARCH to the host's.
 GOARCH ?= arm64
-FUNCTIONS := imports-api preview confirm mailer users-api indexer sweeper
+FUNCTIONS := imports-api preview confirm mailer users-api indexer sweeper console
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LOCAL := .local
 VERSITYGW := $(LOCAL)/bin/versitygw
 NODE_MODULES := infra/local/node_modules/.package-lock.json
 
 .PHONY: all build run test test-short bench deps deploy clean token \
-	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction build-SweeperFunction
+	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction build-SweeperFunction build-ConsoleFunction console
 
 all: build
 
 ## build: every function as an arm64 `bootstrap` under build/<function>/
-build:
+build: console
 	@for f in $(FUNCTIONS); do \
 	  echo "build $$f"; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build $(GOFLAGS_LAMBDA) -o build/$$f/bootstrap ./functions/$$f || exit 1; \
@@ -36,6 +36,25 @@ $(eval $(call lambda_target,MailerFunction,mailer))
 $(eval $(call lambda_target,UsersApiFunction,users-api))
 $(eval $(call lambda_target,IndexerFunction,indexer))
 $(eval $(call lambda_target,SweeperFunction,sweeper))
+$(eval $(call lambda_target,ConsoleFunction,console))
+build-ConsoleFunction: console
+
+# The console (console/, TypeScript and Vite) is built into console/dist,
+# which the console function embeds; rebuilt only when its sources change.
+CONSOLE_MODULES := console/node_modules/.package-lock.json
+CONSOLE_SRC := $(shell find console/src console/public -type f 2>/dev/null) console/index.html console/package.json console/vite.config.ts console/tsconfig.json
+CONSOLE_BUILD := console/dist/index.html
+
+## console: the admin console's build (npm ci, then vite build)
+console: $(CONSOLE_BUILD)
+
+$(CONSOLE_MODULES): console/package.json console/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (Node 20+): apt-get install nodejs npm" >&2; exit 1; }
+	cd console && npm ci --no-audit --no-fund
+	@touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SRC)
+	cd console && npm run build
 
 ## deps: the emulators (npm packages, the S3 gateway) and Go modules
 deps: $(NODE_MODULES) $(VERSITYGW)
