@@ -83,6 +83,25 @@ func sweep(t *testing.T, at time.Time) map[string]int {
 	return rep
 }
 
+// waitLost waits until function's lost record reaches the dead-letter queue
+// (it held before entries), then stops losing records.
+func waitLost(t *testing.T, function string, before int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if dl, _ := stack.DeadLetters(function); len(dl) > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s record never reached the dead-letter queue", function)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := stack.LoseStreamRecords(function, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func oneMailEach(t *testing.T, mails map[string][]storedMail) {
 	t.Helper()
 	for email, m := range mails {
@@ -228,20 +247,7 @@ func TestSweeperRedrivesLostInvitation(t *testing.T) {
 	if st != 201 || u.MailStatus != "queued" {
 		t.Fatalf("invite = %d %+v", st, u)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		dl, _ := stack.DeadLetters("MailerFunction")
-		if len(dl) > len(dead0) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the mailer's record never reached the dead-letter queue")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err := stack.LoseStreamRecords("MailerFunction", false); err != nil {
-		t.Fatal(err)
-	}
+	waitLost(t, "MailerFunction", len(dead0))
 	time.Sleep(time.Second)
 	if got := len(mailsTo(t, "lostmail.school")); got != 0 {
 		t.Fatalf("%d mails although the record was lost", got)
@@ -274,19 +280,7 @@ func TestSweeperStuckImports(t *testing.T) {
 		t.Fatal(err)
 	}
 	apiJSON(t, "POST", "/schools/stuck/imports/"+id+"/confirm", tok, nil, nil)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if dl, _ := stack.DeadLetters("ConfirmFunction"); len(dl) > len(dead0) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the confirm record never reached the dead-letter queue")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err := stack.LoseStreamRecords("ConfirmFunction", false); err != nil {
-		t.Fatal(err)
-	}
+	waitLost(t, "ConfirmFunction", len(dead0))
 	if imp := waitImport(t, tok, "stuck", id, 5*time.Second, statusIs(roster.ImportQueued)); imp.Progress.Done != 0 {
 		t.Fatalf("lost import %+v", imp)
 	}
