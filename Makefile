@@ -54,7 +54,7 @@ $(CONSOLE_MODULES): console/package.json console/package-lock.json
 	@touch $@
 
 $(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SRC)
-	cd console && npm run build
+	cd console && rm -rf dist/assets dist/index.html && npm run build
 
 ## deps: the emulators (npm packages, the S3 gateway) and Go modules
 deps: $(NODE_MODULES) $(VERSITYGW)

@@ -1,8 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Auth } from './auth';
+import { App } from './components/App';
+import { loadConfig } from './config';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <main><h1>School roster</h1></main>
-  </StrictMode>,
+const root = createRoot(document.getElementById('root')!);
+loadConfig().then(
+  (config) =>
+    root.render(
+      <StrictMode>
+        <App auth={new Auth(config)} />
+      </StrictMode>,
+    ),
+  (e: Error) => root.render(<p role="alert">{e.message}</p>),
 );

@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import type { Api } from '../api/client';
+import type { Me } from '../api/types';
+import { go, href, useRoute } from '../routes';
+import { HistoryPage } from './HistoryPage';
+import { ImportStart } from './ImportStart';
+import { ImportView } from './ImportView';
+import { Notice } from './Notice';
+import { SchoolPicker } from './SchoolPicker';
+import { errorText } from './errorText';
+
+/** AdminArea is the signed-in administrator's console: header, navigation and the page. */
+export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; onSignOut: () => void }) {
+  const route = useRoute();
+  const [me, setMe] = useState<Me | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.me().then(setMe, (e) => setError(errorText(e)));
+  }, [api]);
+
+  const admin = me?.schools.filter((s) => s.status === 'active' && (s.role === 'owner' || s.role === 'manager')) ?? [];
+  // One school: straight to it.
+  useEffect(() => {
+    if (route.page === 'schools' && admin.length === 1) go({ page: 'import', schoolId: admin[0].schoolId, kind: 'users' });
+  }, [route.page, admin.length, admin]);
+
+  const schoolId = 'schoolId' in route ? route.schoolId : null;
+  const school = admin.find((s) => s.schoolId === schoolId);
+
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="#/">
+          School roster
+        </a>
+        {school && <span className="school-name">{school.schoolName}</span>}
+        <span className="who">{email}</span>
+        <button type="button" className="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      {schoolId && (
+        <nav aria-label="School" className="tabs">
+          <a href={href({ page: 'import', schoolId, kind: 'users' })} aria-current={route.page === 'import' && route.kind === 'users' ? 'page' : undefined}>
+            Import users
+          </a>
+          <a href={href({ page: 'import', schoolId, kind: 'relationships' })} aria-current={route.page === 'import' && route.kind === 'relationships' ? 'page' : undefined}>
+            Link relationships
+          </a>
+          <a href={href({ page: 'history', schoolId })} aria-current={route.page === 'history' ? 'page' : undefined}>
+            Upload history
+          </a>
+        </nav>
+      )}
+      <main>
+        {error && <Notice kind="error">{error}</Notice>}
+        {!me && !error && <p role="status">Loading your schools…</p>}
+        {me && <Page route={route} api={api} me={me} adminSchools={admin.map((s) => s.schoolId)} />}
+      </main>
+    </>
+  );
+}
+
+function Page({ route, api, me, adminSchools }: { route: ReturnType<typeof useRoute>; api: Api; me: Me; adminSchools: string[] }) {
+  if (route.page === 'schools') return <SchoolPicker me={me} />;
+  if (route.page === 'notFound') return <Notice kind="error">This page does not exist. <a href="#/">Go to your schools</a></Notice>;
+  if (!adminSchools.includes(route.schoolId)) {
+    return <Notice kind="error">You are not an administrator of this school. <a href="#/">Go to your schools</a></Notice>;
+  }
+  switch (route.page) {
+    case 'import':
+      return <ImportStart key={route.kind} api={api} schoolId={route.schoolId} kind={route.kind} />;
+    case 'importView':
+      return <ImportView key={route.importId} api={api} schoolId={route.schoolId} importId={route.importId} />;
+    case 'history':
+      return <HistoryPage api={api} schoolId={route.schoolId} />;
+  }
+}

@@ -1,0 +1,38 @@
+import { useState } from 'react';
+import type { Api } from '../api/client';
+import type { ImportKind } from '../api/types';
+import { errorText } from './errorText';
+
+/** TemplateDownload saves the CSV template of the kind, with the school's groups filled in. */
+export function TemplateDownload({ api, schoolId, kind }: { api: Api; schoolId: string; kind: ImportKind }) {
+  const [error, setError] = useState<string | null>(null);
+  const download = async () => {
+    setError(null);
+    try {
+      const blob = await api.template(schoolId, kind);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${kind}-template.csv`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <p>
+      <button type="button" className="secondary" onClick={download}>
+        Download template
+      </button>
+      {error && (
+        <span role="alert" className="inline-error">
+          {' '}
+          {error}
+        </span>
+      )}
+    </p>
+  );
+}
