@@ -172,7 +172,7 @@ func setUpAuthz(t *testing.T) map[string]string {
 	}
 	mint := func(email string, verified bool, exp time.Time) string {
 		return stack.Signer.MintClaims(jwt.MapClaims{
-			"sub": "local|" + email, "email": email, "email_verified": verified, "iss": gateway.LocalIssuer, "aud": gateway.LocalAudience,
+			"sub": "local|" + email, "email": email, "email_verified": verified, "iss": stack.OIDCURL, "aud": gateway.LocalAudience,
 			"iat": exp.Add(-time.Hour).Unix(), "nbf": exp.Add(-time.Hour).Unix(), "exp": exp.Unix(),
 		})
 	}

@@ -44,7 +44,7 @@ func apiDo(t *testing.T, method, path, token, contentType string, body io.Reader
 func TestJWTAuthorizer(t *testing.T) {
 	now := time.Now()
 	valid := func(over jwt.MapClaims) jwt.MapClaims {
-		c := jwt.MapClaims{"email": "ann@school.school", "iss": gateway.LocalIssuer, "aud": gateway.LocalAudience,
+		c := jwt.MapClaims{"email": "ann@school.school", "iss": fixture.OIDCURL, "aud": gateway.LocalAudience,
 			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 		for k, v := range over {
 			if v == nil {

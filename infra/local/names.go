@@ -18,7 +18,16 @@ func (s *Stack) names() error {
 			params[name] = fmt.Sprint(d)
 		}
 	}
-	params["JwtIssuer"], params["JwtAudience"] = gateway.LocalIssuer, gateway.LocalAudience
+	// The local provider, never a Cognito user pool (CreateUserPool is false).
+	params["JwtIssuer"], params["JwtAudience"] = s.OIDCURL, gateway.LocalAudience
+	// The console is served on the API's origin, as on AWS by default; the
+	// template's default ("" for the API's own URL) would name the deployed
+	// API's URL, which Ref HttpApi cannot give locally.
+	for _, p := range []string{"AppBaseUrl", "ConsoleOrigin"} {
+		if _, declared := s.Template.Parameters[p]; declared && s.APIURL != "" {
+			params[p] = s.APIURL
+		}
+	}
 	for k, v := range s.opts.Params {
 		params[k] = v
 	}

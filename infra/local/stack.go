@@ -9,7 +9,8 @@
 //
 //	emulators    DynamoDB Local, the S3 gateway, SES local; SDK clients; provisioning
 //	lambdart     a function's process behind the Lambda Runtime API
-//	gateway      the HTTP API, its JWT authorizer, and the local identity provider
+//	gateway      the HTTP API, its JWT authorizer, and the signing key of tokens
+//	oidc         the local OpenID Connect provider the console signs in with
 //	s3events     S3 notifications to S3 events of the subscribed functions
 //	streams      DynamoDB stream event source mappings and their filter rules
 //	schedule     Schedule events: EventBridge rules run on their rate
@@ -30,7 +31,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -44,7 +44,6 @@ import (
 	"github.com/schoolroster/rosterimport/infra/local/faults"
 	"github.com/schoolroster/rosterimport/infra/local/gateway"
 	"github.com/schoolroster/rosterimport/infra/local/lambdart"
-	"github.com/schoolroster/rosterimport/infra/local/proc"
 	"github.com/schoolroster/rosterimport/infra/local/s3events"
 	"github.com/schoolroster/rosterimport/infra/local/schedule"
 	"github.com/schoolroster/rosterimport/infra/local/secretstore"
@@ -60,9 +59,10 @@ const (
 	localSecretKey = emulators.SecretKey
 )
 
-// Ports are the listening ports of the stack; 0 picks a free port.
+// Ports are the listening ports of the stack; 0 picks a free port. OIDC is
+// the local OpenID Connect provider's.
 type Ports struct {
-	API, DynamoDB, S3, SES, SecretsManager int
+	API, DynamoDB, S3, SES, SecretsManager, OIDC int
 }
 
 // Options configure a Stack.
@@ -76,8 +76,14 @@ type Options struct {
 	Persist bool
 	Ports   Ports
 	// Params override template parameters (the stack already sets the JWT
-	// issuer and audience to its own identity provider).
+	// issuer and audience to its own identity provider, and AppBaseUrl and
+	// ConsoleOrigin to the API's URL).
 	Params map[string]string
+	// OIDCRedirectURIs are redirect URIs the local OpenID Connect provider
+	// allows besides the API's own /callback (a console dev server's); their
+	// origins may also call its token endpoint and be sent back to after
+	// logout ("/").
+	OIDCRedirectURIs []string
 	// EnvVars override function environment variables declared in the
 	// template, by function logical id, as `sam local --env-vars` does.
 	EnvVars map[string]map[string]string
@@ -118,6 +124,9 @@ type Stack struct {
 
 	// Endpoints of the HTTP API and the emulators.
 	APIURL, DynamoDBURL, S3URL, SESURL string
+	// OIDCURL is the local OpenID Connect provider's URL: its issuer (the
+	// iss of every token the stack mints), the template's JwtIssuer.
+	OIDCURL string
 	// Endpoints the functions use: DynamoDB and SES through the fault
 	// proxies, and the local Secrets Manager.
 	DynamoDBProxyURL, SESProxyURL, SecretsManagerURL string
@@ -146,6 +155,7 @@ type Stack struct {
 	sesProxy  *faults.SESProxy
 	schedules []schedule.Rule
 	pollers   []*streams.Poller
+	api       apiHandler // the gateway, once the functions run
 }
 
 // Start brings up the emulators, creates what the template declares, builds
@@ -170,14 +180,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, err
 		}
 	}
-	keyPath := ""
-	if opts.Persist {
-		keyPath = filepath.Join(opts.StateDir, "jwt", "signing-key.pem")
-	}
-	if s.Signer, err = gateway.LoadOrCreateSigner(keyPath); err != nil {
+	// The API's and the identity provider's URLs are parameters of the
+	// template (JwtIssuer, AppBaseUrl...), so their ports are taken first.
+	if err := s.listenIdentity(); err != nil {
 		return nil, err
 	}
-
 	if err := s.names(); err != nil {
 		return nil, err
 	}
@@ -319,25 +326,14 @@ func (s *Stack) startEmulators(webhookURL string) error {
 	return nil
 }
 
-// startAPI serves every HttpApi event of every function on one port.
+// startAPI serves every HttpApi event of every function on the API's port
+// (listenIdentity took it).
 func (s *Stack) startAPI() error {
 	g, err := gateway.New(s.Template, s.resolver, s.Signer, s.invoke, localAccount)
 	if err != nil {
 		return err
 	}
-	if s.opts.Ports.API == 0 {
-		p, err := proc.FreePort()
-		if err != nil {
-			return err
-		}
-		s.opts.Ports.API = p
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(s.opts.Ports.API))
-	if err != nil {
-		return fmt.Errorf("HTTP API port: %w", err)
-	}
-	s.APIURL = "http://" + ln.Addr().String()
-	s.serve(ln, g)
+	s.api.set(g)
 	return nil
 }
 

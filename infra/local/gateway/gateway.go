@@ -1,7 +1,7 @@
 // Package gateway serves a template's HTTP APIs on one port as API Gateway
 // does: payload format 2.0 events for the functions' HttpApi routes, the JWT
-// authorizer, and CORS. Its Signer is the local identity provider whose tokens
-// the authorizer accepts.
+// authorizer, and CORS. Its Signer holds the key of the local identity
+// provider (infra/local/oidc) whose tokens the authorizer accepts.
 package gateway
 
 import (
@@ -56,7 +56,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var claims map[string]any
 	if rt.auth != nil {
-		c, err := rt.auth.authorize(r.Header.Get("Authorization"))
+		c, err := rt.auth.Authorize(r.Header.Get("Authorization"))
 		if err != nil {
 			desc := ""
 			if err.Error() != "" {

@@ -20,25 +20,28 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The local identity provider: the issuer and audience the stack passes to
-// template.yaml as JwtIssuer and JwtAudience.
-const (
-	LocalIssuer   = "https://auth.roster.localhost/"
-	LocalAudience = "roster-local"
-)
+// LocalAudience is the client id of the local identity provider's one
+// client (the console), and so the audience of its ID tokens: the stack
+// passes it to template.yaml as JwtAudience. The issuer is the provider's
+// URL (infra/local/oidc), which has a port of its own.
+const LocalAudience = "roster-local"
 
-// Signer is the local stack's identity provider: it mints RS256 tokens and
-// publishes the public key as a JWKS, as Cognito or Auth0 would.
+// Signer holds the local identity provider's key: it mints RS256 tokens with
+// its issuer and publishes the public key as a JWKS, as Cognito or Auth0
+// would. The OpenID Connect provider (infra/local/oidc) signs with it too.
 type Signer struct {
-	key *rsa.PrivateKey
-	kid string
-	now func() time.Time
+	key    *rsa.PrivateKey
+	kid    string
+	issuer string
+	now    func() time.Time
 }
 
 // LoadOrCreateSigner reads the signing key from path, creating it if absent,
 // so tokens minted by `stack token` work against a running `make run`.
-// An empty path gives a fresh in-memory key.
-func LoadOrCreateSigner(path string) (*Signer, error) {
+// An empty path gives a fresh in-memory key. issuer is the iss of the
+// tokens Mint makes: the local provider's URL.
+// Errors: the key file cannot be read, parsed or written.
+func LoadOrCreateSigner(path, issuer string) (*Signer, error) {
 	if path != "" {
 		if b, err := os.ReadFile(path); err == nil {
 			blk, _ := pem.Decode(b)
@@ -49,7 +52,7 @@ func LoadOrCreateSigner(path string) (*Signer, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
-			return newSigner(k), nil
+			return newSigner(k, issuer), nil
 		}
 	}
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -65,24 +68,38 @@ func LoadOrCreateSigner(path string) (*Signer, error) {
 			return nil, err
 		}
 	}
-	return newSigner(k), nil
+	return newSigner(k, issuer), nil
 }
 
-func newSigner(k *rsa.PrivateKey) *Signer {
+func newSigner(k *rsa.PrivateKey, issuer string) *Signer {
 	sum := sha256.Sum256(k.PublicKey.N.Bytes())
-	return &Signer{key: k, kid: hex.EncodeToString(sum[:8]), now: time.Now}
+	return &Signer{key: k, kid: hex.EncodeToString(sum[:8]), issuer: issuer, now: time.Now}
 }
 
-// Mint returns a token for email, valid for ttl, with the local issuer and
-// audience: a verified email, and a sub that is the same for every token of
-// that address (as an identity provider's account id is), whatever its case.
-func (s *Signer) Mint(email string, ttl time.Duration) string {
+// Issuer is the iss of the tokens the signer mints.
+func (s *Signer) Issuer() string { return s.issuer }
+
+// Subject is the sub of every token of an address: "local|" and the address
+// trimmed and lower-cased, the same whatever its case (as an identity
+// provider's account id is).
+func Subject(email string) string { return "local|" + strings.ToLower(strings.TrimSpace(email)) }
+
+// IDTokenClaims are the claims of an ID token for email, valid for ttl from
+// now: the signer's issuer, the local audience, Subject(email), email and
+// email_verified.
+func (s *Signer) IDTokenClaims(email string, verified bool, ttl time.Duration) jwt.MapClaims {
 	now := s.now()
-	return s.MintClaims(jwt.MapClaims{
-		"sub": "local|" + strings.ToLower(strings.TrimSpace(email)), "email": email, "email_verified": true,
-		"iss": LocalIssuer, "aud": LocalAudience,
+	return jwt.MapClaims{
+		"sub": Subject(email), "email": email, "email_verified": verified,
+		"iss": s.issuer, "aud": LocalAudience,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(ttl).Unix(),
-	})
+	}
+}
+
+// Mint returns an ID token for email, valid for ttl, with the signer's
+// issuer and the local audience, and a verified email.
+func (s *Signer) Mint(email string, ttl time.Duration) string {
+	return s.MintClaims(s.IDTokenClaims(email, true, ttl))
 }
 
 // MintClaims signs arbitrary claims with the stack's key (tests use it for
@@ -112,16 +129,27 @@ func (s *Signer) keys() map[string]*rsa.PublicKey {
 	return map[string]*rsa.PublicKey{s.kid: &s.key.PublicKey}
 }
 
-// jwtAuthorizer checks tokens the way an HTTP API JWT authorizer does.
-type jwtAuthorizer struct {
+// Authorizer checks tokens the way an HTTP API JWT authorizer does: RS256
+// with the signer's key, the issuer, an expiry, and the audience (or
+// client_id when there is no aud).
+type Authorizer struct {
 	issuer    string
 	audiences []string
 	keys      map[string]*rsa.PublicKey // by kid
 }
 
-// authorize validates the token in an Authorization header value and returns
-// its claims. The error text is what API Gateway puts in www-authenticate.
-func (a *jwtAuthorizer) authorize(header string) (jwt.MapClaims, error) {
+// NewAuthorizer returns the authorizer of an API whose JwtConfiguration has
+// issuer and audiences, for tokens signed by s.
+func NewAuthorizer(issuer string, audiences []string, s *Signer) *Authorizer {
+	return &Authorizer{issuer: issuer, audiences: audiences, keys: s.keys()}
+}
+
+// Authorize validates the token in an Authorization header value ("Bearer
+// x", or the token alone) and returns its claims. Errors: the reason API
+// Gateway puts in www-authenticate ("the token has expired", "the token has
+// an invalid issuer", "the token does not have a valid audience", "the token
+// is not valid"), or an empty message for no token.
+func (a *Authorizer) Authorize(header string) (jwt.MapClaims, error) {
 	tok := strings.TrimSpace(header)
 	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
 		tok = strings.TrimSpace(tok[7:])

@@ -16,7 +16,7 @@ type route struct {
 	method, path, key string
 	segments          []string
 	function          string
-	auth              *jwtAuthorizer // nil: no authorizer
+	auth              *Authorizer // nil: no authorizer
 }
 
 // New builds the gateway for every HttpApi event of every function in t,
@@ -25,7 +25,7 @@ type route struct {
 // runs the functions; account goes into the events' request context.
 func New(t *template.Template, r *template.Resolver, signer *Signer, invoke lambdart.InvokeFunc, account string) (*Gateway, error) {
 	g := &Gateway{invoke: invoke, signer: signer, account: account}
-	authorizers := map[string]map[string]*jwtAuthorizer{} // api id -> authorizer name -> authorizer
+	authorizers := map[string]map[string]*Authorizer{} // api id -> authorizer name -> authorizer
 	defaults := map[string]string{}
 	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		res := t.Resources[id]
@@ -50,10 +50,9 @@ func New(t *template.Template, r *template.Resolver, signer *Signer, invoke lamb
 		if err := r.Decode(res.Properties, &p); err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
-		authorizers[id] = map[string]*jwtAuthorizer{}
+		authorizers[id] = map[string]*Authorizer{}
 		for name, a := range p.Auth.Authorizers {
-			authorizers[id][name] = &jwtAuthorizer{issuer: a.JwtConfiguration.Issuer, audiences: a.JwtConfiguration.Audience,
-				keys: signer.keys()}
+			authorizers[id][name] = NewAuthorizer(a.JwtConfiguration.Issuer, a.JwtConfiguration.Audience, signer)
 		}
 		defaults[id] = p.Auth.DefaultAuthorizer
 		if c := p.CorsConfiguration; c != nil {

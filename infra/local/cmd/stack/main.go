@@ -1,7 +1,8 @@
 // Command stack runs the service locally (`make run`) and mints tokens for it.
 //
 //	stack run [-api-port 3000] [-dynamodb-port 8000] [-s3-port 7070] [-ses-port 8005] [-secrets-port 8006]
-//	          [-schedules=true] [-throttle-dynamodb FRACTION] [-ses-rate N] [-ses-daily-quota N] [-ses-reject a@x,b@y]
+//	          [-oidc-port 8007] [-oidc-redirect URL,...] [-schedules=true] [-throttle-dynamodb FRACTION]
+//	          [-ses-rate N] [-ses-daily-quota N] [-ses-reject a@x,b@y]
 //	stack token EMAIL
 package main
 
@@ -54,6 +55,8 @@ func run(args []string) error {
 	fs.IntVar(&opts.Ports.S3, "s3-port", 7070, "S3 gateway port")
 	fs.IntVar(&opts.Ports.SES, "ses-port", 8005, "SES local port (its web page lists sent mail)")
 	fs.IntVar(&opts.Ports.SecretsManager, "secrets-port", 8006, "local Secrets Manager port")
+	fs.IntVar(&opts.Ports.OIDC, "oidc-port", defaultOIDCPort, "local OpenID Connect provider port (the console signs in there; development only)")
+	redirects := fs.String("oidc-redirect", "", "comma-separated redirect URIs the local provider allows besides the API's /callback (a console dev server's)")
 	fs.BoolVar(&opts.Schedules, "schedules", true, "run the functions' Schedule events on their rate")
 	fs.Float64Var(&opts.Faults.DynamoDBWriteThrottle, "throttle-dynamodb", 0, "fraction of the functions' DynamoDB writes to throttle (ProvisionedThroughputExceeded), e.g. 0.1")
 	fs.Float64Var(&opts.Faults.SES.MaxSendRate, "ses-rate", 0, "SES sending rate the functions are held to, emails a second (0: none; SES local reports 200)")
@@ -63,6 +66,9 @@ func run(args []string) error {
 	_ = fs.Parse(args)
 	if *reject != "" {
 		opts.Faults.SES.Reject = strings.Split(*reject, ",")
+	}
+	if *redirects != "" {
+		opts.OIDCRedirectURIs = strings.Split(*redirects, ",")
 	}
 	opts.Persist = true
 	if !*quiet {
@@ -85,7 +91,8 @@ func run(args []string) error {
 	fmt.Printf(`
 Roster import service is running locally (ready in %s).
 
-  HTTP API      %s
+  HTTP API      %s  (the admin console at /)
+  Sign-in       %s  (local OpenID Connect provider, development only)
   SES mail      %s  (every mail sent; GET %s/store as JSON)
   DynamoDB      %s  (table %s)
   S3            %s  (bucket %s, access key %q)
@@ -101,7 +108,7 @@ Try:
 
 Another person's token: make token EMAIL=someone@example.com
 Ctrl-C stops everything.
-`, time.Since(began).Round(10*time.Millisecond), stack.APIURL, stack.SESURL, stack.SESURL, stack.DynamoDBURL,
+`, time.Since(began).Round(10*time.Millisecond), stack.APIURL, stack.OIDCURL, stack.SESURL, stack.SESURL, stack.DynamoDBURL,
 		stack.Tables["RosterTable"], stack.S3URL, stack.Buckets["ImportsBucket"], local.AccessKeyID,
 		stack.SecretsManagerURL, faultsLine(opts),
 		local.DemoSchoolID, local.DemoOwnerEmail, tok, stack.APIURL, local.DemoSchoolID)
@@ -128,7 +135,12 @@ func faultsLine(o local.Options) string {
 	return "  Faults        " + strings.Join(f, "; ") + "\n"
 }
 
-// token mints a token with the signing key of `make run` (created if absent).
+// defaultOIDCPort is the local provider's port for `stack run`.
+const defaultOIDCPort = 8007
+
+// token mints a token with the signing key of `make run` (created if absent)
+// and the issuer it last ran with (its provider's URL; the default port's
+// if it never ran).
 func token(args []string) error {
 	if len(args) != 1 || args[0] == "" {
 		return fmt.Errorf("usage: stack token EMAIL")
@@ -137,7 +149,12 @@ func token(args []string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := gateway.LoadOrCreateSigner(filepath.Join(root, ".local", "jwt", "signing-key.pem"))
+	state := filepath.Join(root, ".local")
+	issuer := fmt.Sprintf("http://127.0.0.1:%d", defaultOIDCPort)
+	if b, err := os.ReadFile(filepath.Join(state, local.IssuerFile)); err == nil && strings.TrimSpace(string(b)) != "" {
+		issuer = strings.TrimSpace(string(b))
+	}
+	signer, err := gateway.LoadOrCreateSigner(filepath.Join(state, "jwt", "signing-key.pem"), issuer)
 	if err != nil {
 		return err
 	}
