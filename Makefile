@@ -5,14 +5,15 @@ SHELL := /bin/bash
 GO ?= go
 # Lambda runs arm64; the local stack overrides GOARCH to the host's.
 GOARCH ?= arm64
-FUNCTIONS := imports-api preview confirm mailer users-api indexer sweeper console
+FUNCTIONS := imports-api preview confirm mailer users-api indexer sweeper console cognito-client
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LOCAL := .local
 VERSITYGW := $(LOCAL)/bin/versitygw
 NODE_MODULES := infra/local/node_modules/.package-lock.json
 
 .PHONY: all build run test test-short bench deps deploy clean token \
-	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction build-SweeperFunction build-ConsoleFunction console
+	build-ImportsApiFunction build-PreviewFunction build-ConfirmFunction build-MailerFunction build-UsersApiFunction build-IndexerFunction build-SweeperFunction build-ConsoleFunction console \
+	build-CognitoClientFunction
 
 all: build
 
@@ -37,6 +38,8 @@ $(eval $(call lambda_target,UsersApiFunction,users-api))
 $(eval $(call lambda_target,IndexerFunction,indexer))
 $(eval $(call lambda_target,SweeperFunction,sweeper))
 $(eval $(call lambda_target,ConsoleFunction,console))
+# The custom resource that sets the console's Cognito app client's OAuth settings.
+$(eval $(call lambda_target,CognitoClientFunction,cognito-client))
 build-ConsoleFunction: console
 
 # The console (console/, TypeScript and Vite) is built into console/dist,
