@@ -81,8 +81,10 @@ token:
 	@$(GO) run ./infra/local/cmd/stack token $(EMAIL)
 
 ## test: every test: unit, adapter (real emulators), function, system, template
-test: deps
+test: deps console
+	@[ -x /usr/bin/chromium ] || { echo "Debian's Chromium is required for the console's browser tests: sudo apt-get install chromium" >&2; exit 1; }
 	$(GO) vet ./...
+	cd console && npm test
 	$(GO) test -count=1 -timeout 30m ./...
 
 ## bench: the benchmarks

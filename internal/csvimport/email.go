@@ -13,7 +13,7 @@ const (
 	msgEmailRequired = "Email is required"
 	msgEmailFormat   = "Invalid email format"
 	msgEmailSpaces   = "Email contains spaces"
-	msgEmailLocal    = "Email cannot be delivered: before the @ use only unaccented letters, digits and symbols such as . _ + -"
+	msgEmailLocal    = "Email cannot be delivered: use only unaccented letters, digits and . _ + - before the @"
 )
 
 // checkEmail applies the service's email rule to an already trimmed,
