@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 )
 
 // API is what the custom resource calls of Cognito user pools.
@@ -82,20 +83,49 @@ func tidy(xs []string) []string {
 	return out
 }
 
+// deniedRetries are the waits before trying again a call refused for want
+// of permission: the function's policy is created just before it runs, and
+// IAM takes a few seconds to apply it everywhere.
+var deniedRetries = []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
+
+// retryDenied calls f until it succeeds, fails otherwise than with
+// AccessDeniedException, or deniedRetries are spent or ctx is done.
+func retryDenied(ctx context.Context, f func() error) error {
+	for i := 0; ; i++ {
+		err := f()
+		var ae smithy.APIError
+		if err == nil || !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || i == len(deniedRetries) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(deniedRetries[i]):
+		}
+	}
+}
+
 // Apply reads the client and writes it back with o's OAuth settings and
-// every other setting as it was.
+// every other setting as it was. A call refused with AccessDeniedException
+// is tried again for about half a minute, while IAM applies the function's
+// new policy.
 // Errors: Cognito's, from either call (e.g. ResourceNotFoundException for a
 // client that is not in the pool, InvalidParameterException for a URL
-// Cognito refuses).
+// Cognito refuses, AccessDeniedException).
 func Apply(ctx context.Context, api API, o OAuth) error {
-	out, err := api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{UserPoolId: &o.UserPoolID, ClientId: &o.ClientID})
+	var out *cip.DescribeUserPoolClientOutput
+	err := retryDenied(ctx, func() (err error) {
+		out, err = api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{UserPoolId: &o.UserPoolID, ClientId: &o.ClientID})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("describe the app client %s: %w", o.ClientID, err)
 	}
 	if out.UserPoolClient == nil {
 		return fmt.Errorf("describe the app client %s: no client in the answer", o.ClientID)
 	}
-	if _, err := api.UpdateUserPoolClient(ctx, UpdateInput(out.UserPoolClient, o)); err != nil {
+	in := UpdateInput(out.UserPoolClient, o)
+	if err := retryDenied(ctx, func() error { _, err := api.UpdateUserPoolClient(ctx, in); return err }); err != nil {
 		return fmt.Errorf("update the app client %s: %w", o.ClientID, err)
 	}
 	return nil

@@ -7,21 +7,36 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 )
 
-// fakeCognito holds one client and records the updates.
+// fakeCognito holds one client and records the updates; it refuses the
+// first denials calls with AccessDeniedException.
 type fakeCognito struct {
 	client              types.UserPoolClientType
 	describeErr, updErr error
+	denials             int
 	updates             []*cip.UpdateUserPoolClientInput
 }
 
+func (f *fakeCognito) denied() error {
+	if f.denials > 0 {
+		f.denials--
+		return &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: cognito-idp:DescribeUserPoolClient"}
+	}
+	return nil
+}
+
 func (f *fakeCognito) DescribeUserPoolClient(_ context.Context, in *cip.DescribeUserPoolClientInput, _ ...func(*cip.Options)) (*cip.DescribeUserPoolClientOutput, error) {
+	if err := f.denied(); err != nil {
+		return nil, err
+	}
 	if f.describeErr != nil {
 		return nil, f.describeErr
 	}
@@ -33,6 +48,9 @@ func (f *fakeCognito) DescribeUserPoolClient(_ context.Context, in *cip.Describe
 }
 
 func (f *fakeCognito) UpdateUserPoolClient(_ context.Context, in *cip.UpdateUserPoolClientInput, _ ...func(*cip.Options)) (*cip.UpdateUserPoolClientOutput, error) {
+	if err := f.denied(); err != nil {
+		return nil, err
+	}
 	if f.updErr != nil {
 		return nil, f.updErr
 	}
@@ -64,6 +82,7 @@ func properties() map[string]any {
 }
 
 func TestHandler(t *testing.T) {
+	deniedRetries = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond}
 	notFound := &types.ResourceNotFoundException{Message: aws.String("User pool client does not exist.")}
 	tests := []struct {
 		name        string
@@ -83,6 +102,8 @@ func TestHandler(t *testing.T) {
 		{"not a list", cfn.RequestCreate, func(p map[string]any) { p["LogoutURLs"] = "https://x/" }, nil, "", "properties", 0},
 		{"client not in the pool", cfn.RequestCreate, func(p map[string]any) { p["ClientId"] = "other" }, nil, "", "describe the app client other", 0},
 		{"describe fails", cfn.RequestUpdate, nil, func(f *fakeCognito) { f.describeErr = notFound }, "", "does not exist", 0},
+		{"policy not yet applied", cfn.RequestCreate, nil, func(f *fakeCognito) { f.denials = 3 }, "client1-oauth", "", 1},
+		{"never allowed", cfn.RequestCreate, nil, func(f *fakeCognito) { f.denials = 100 }, "", "AccessDeniedException", 0},
 		{"update fails", cfn.RequestCreate, nil, func(f *fakeCognito) {
 			f.updErr = &types.InvalidParameterException{Message: aws.String("Invalid callback URL")}
 		}, "", "update the app client client1: InvalidParameterException", 0},
