@@ -21,9 +21,10 @@ export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; 
 
   const admin = me?.schools.filter((s) => s.status === 'active' && (s.role === 'owner' || s.role === 'manager')) ?? [];
   // One school: straight to it.
+  const only = admin.length === 1 ? admin[0].schoolId : null;
   useEffect(() => {
-    if (route.page === 'schools' && admin.length === 1) go({ page: 'import', schoolId: admin[0].schoolId, kind: 'users' });
-  }, [route.page, admin.length, admin]);
+    if (route.page === 'schools' && only) go({ page: 'import', schoolId: only, kind: 'users' });
+  }, [route.page, only]);
 
   const schoolId = 'schoolId' in route ? route.schoolId : null;
   const school = admin.find((s) => s.schoolId === schoolId);
