@@ -95,5 +95,6 @@ func call(t testing.TB, method, path, token, body string) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkContract(t, req, resp.StatusCode, resp.Header, b) // api/openapi.yaml
 	return resp.StatusCode, b
 }
