@@ -45,7 +45,7 @@ build-ConsoleFunction: console
 # The console (console/, TypeScript and Vite) is built into console/dist,
 # which the console function embeds; rebuilt only when its sources change.
 CONSOLE_MODULES := console/node_modules/.package-lock.json
-CONSOLE_SRC := $(shell find console/src console/public -type f 2>/dev/null) console/index.html console/package.json console/vite.config.ts console/tsconfig.json
+CONSOLE_SRC := $(shell find console/src console/public -type f 2>/dev/null) console/index.html console/package.json console/vite.config.ts console/tsconfig.json api/openapi.yaml
 CONSOLE_BUILD := console/dist/index.html
 
 ## console: the admin console's build (npm ci, then vite build)

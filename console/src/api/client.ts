@@ -1,4 +1,4 @@
-import type { Accepted, FileLink, Import, ImportList, Me, School, StartImportRequest } from './types';
+import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest } from './types';
 
 /** An answer of the API that is not a success: its code and safe message. */
 export class ApiError extends Error {
@@ -32,7 +32,7 @@ export class Api {
   school(id: string): Promise<School> {
     return this.request('GET', `/schools/${enc(id)}`);
   }
-  startImport(schoolId: string, req: StartImportRequest): Promise<Import> {
+  startImport(schoolId: string, req: StartImportRequest): Promise<ImportCreated> {
     return this.request('POST', `/schools/${enc(schoolId)}/imports`, req);
   }
   getImport(schoolId: string, id: string): Promise<Import> {
