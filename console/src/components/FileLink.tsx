@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Api } from '../api/client';
+import { InlineError } from './InlineError';
 import { errorText } from './errorText';
 
 type File = 'uploaded' | 'errors' | 'results';
@@ -21,12 +22,7 @@ export function FileLink({ api, schoolId, importId, file, children }: { api: Api
       <button type="button" className="link" onClick={download}>
         {children}
       </button>
-      {error && (
-        <span role="alert" className="inline-error">
-          {' '}
-          {error}
-        </span>
-      )}
+      <InlineError message={error} />
     </>
   );
 }

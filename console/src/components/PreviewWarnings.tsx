@@ -18,30 +18,25 @@ export function PreviewWarnings({ imp }: { imp: Import }) {
           </ul>
         </section>
       )}
-      {errors.length > 0 && (
-        <section aria-labelledby="errors-title">
-          <h2 id="errors-title">Errors</h2>
-          <ul>
-            {errors.map(([msg, n]) => (
-              <li key={msg}>
-                {msg}: {count(n)} {n === 1 ? 'row' : 'rows'}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {skips.length > 0 && (
-        <section aria-labelledby="skips-title">
-          <h2 id="skips-title">Will be skipped</h2>
-          <ul>
-            {skips.map(([why, n]) => (
-              <li key={why}>
-                {why}: {count(n)} {n === 1 ? 'row' : 'rows'}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      <RowCounts id="errors-title" title="Errors" counts={errors} />
+      <RowCounts id="skips-title" title="Will be skipped" counts={skips} />
     </>
+  );
+}
+
+/** RowCounts lists messages with how many rows each concerns. */
+function RowCounts({ id, title, counts }: { id: string; title: string; counts: [string, number][] }) {
+  if (counts.length === 0) return null;
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <ul>
+        {counts.map(([msg, n]) => (
+          <li key={msg}>
+            {msg}: {count(n)} {n === 1 ? 'row' : 'rows'}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

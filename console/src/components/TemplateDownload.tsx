@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Api } from '../api/client';
 import type { ImportKind } from '../api/types';
+import { InlineError } from './InlineError';
 import { errorText } from './errorText';
 
 /** TemplateDownload saves the CSV template of the kind, with the school's groups filled in. */
@@ -27,12 +28,7 @@ export function TemplateDownload({ api, schoolId, kind }: { api: Api; schoolId: 
       <button type="button" className="secondary" onClick={download}>
         Download template
       </button>
-      {error && (
-        <span role="alert" className="inline-error">
-          {' '}
-          {error}
-        </span>
-      )}
+      <InlineError message={error} />
     </p>
   );
 }
