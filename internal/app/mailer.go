@@ -228,7 +228,6 @@ func (m *Mailer) withinDailyLimit(ctx context.Context, log *slog.Logger, schoolI
 	return todo[:granted]
 }
 
-
 func (m *Mailer) acceptURL(token string) string {
 	return strings.TrimRight(m.AppBaseURL, "/") + "/accept?token=" + url.QueryEscape(token)
 }

@@ -34,17 +34,17 @@ type MailStatus string
 
 // Mail statuses.
 const (
-	MailHeld    MailStatus = "held" // not sent yet, by choice
-	MailQueued  MailStatus = "queued"
+	MailHeld   MailStatus = "held" // not sent yet, by choice
+	MailQueued MailStatus = "queued"
 	// MailSending: the mailer claimed it and an SES call is in flight. Only
 	// the sweeper, after MailClaimTimeout, puts it back in the queue.
 	MailSending MailStatus = "sending"
 	// MailDeferred: waiting for the mail service (quota, paused account,
 	// outage) until MailDueAt; MailNote says why.
 	MailDeferred MailStatus = "deferred"
-	MailSent    MailStatus = "sent"
-	MailFailed  MailStatus = "failed"
-	MailBounced MailStatus = "bounced"
+	MailSent     MailStatus = "sent"
+	MailFailed   MailStatus = "failed"
+	MailBounced  MailStatus = "bounced"
 )
 
 // School is a tenant: everything else belongs to exactly one school.
@@ -100,7 +100,7 @@ type Member struct {
 	SealedToken   string     // the token sealed for the mailer, until it is sent
 	MailMessageID string
 	MailSentAt    *time.Time
-	MailError     string // why the last one failed
+	MailError     string     // why the last one failed
 	MailNote      string     // why it waits (deferred, or held by the school's daily limit)
 	MailDueAt     *time.Time // when a claimed or deferred mail is looked at again
 
