@@ -160,6 +160,13 @@ async function run() {
   await shot(page, '05-history.png');
   assert.deepEqual(dialogs, [], 'no dialog fired');
 
+  // Signing out ends the session at the issuer too: signing in again asks who.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/authorize/);
+  mark('signedOut');
+
   // The invited person opens the link from the mail.
   const token = await tokenFor(`ann@${DOMAIN}`);
   const invited = await newPage();

@@ -7,8 +7,10 @@ import type { ConsoleConfig } from './config';
 // carries the verified email.
 export class Auth {
   private readonly manager: UserManager;
+  private readonly logoutUrl: string | null;
 
   constructor(config: ConsoleConfig, origin = window.location.origin) {
+    this.logoutUrl = config.logoutEndpoint ? logoutUrl(config.logoutEndpoint, config.clientId, origin) : null;
     this.manager = new UserManager({
       authority: config.issuer,
       client_id: config.clientId,
@@ -40,10 +42,32 @@ export class Auth {
     return safeReturn(state?.returnTo);
   }
 
+  /**
+   * Signs out here and at the issuer, so that on a shared computer the
+   * next person is asked who they are: Cognito's /logout, or the issuer's
+   * end_session_endpoint, or (an issuer with neither) this tab only.
+   */
   async signOut(): Promise<void> {
+    const user = await this.manager.getUser();
     await this.manager.removeUser();
-    window.location.assign('/');
+    if (this.logoutUrl) {
+      window.location.assign(this.logoutUrl);
+      return;
+    }
+    try {
+      await this.manager.signoutRedirect({ id_token_hint: user?.id_token });
+    } catch {
+      window.location.assign('/');
+    }
   }
+}
+
+/** logoutUrl is Cognito's sign-out address, which comes back to the console. */
+export function logoutUrl(endpoint: string, clientId: string, origin: string): string {
+  const u = new URL(endpoint);
+  u.searchParams.set('client_id', clientId);
+  u.searchParams.set('logout_uri', `${origin}/`);
+  return u.toString();
 }
 
 /** Only paths of this origin are followed after sign-in. */

@@ -4,6 +4,8 @@ export interface ConsoleConfig {
   issuer: string;
   clientId: string;
   scope: string;
+  /** Cognito's /logout, where its hosted UI session ends; absent when the issuer's discovery names one. */
+  logoutEndpoint?: string;
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {

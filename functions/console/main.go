@@ -18,6 +18,9 @@ type config struct {
 	Issuer   string `env:"OIDC_ISSUER,required,notEmpty"`
 	ClientID string `env:"OIDC_CLIENT_ID,required,notEmpty"`
 	Scope    string `env:"OIDC_SCOPE" envDefault:"openid email profile"`
+	// Where signing out ends the issuer's session when its discovery
+	// document names no end_session_endpoint (Cognito's hosted UI).
+	LogoutEndpoint string `env:"OIDC_LOGOUT_ENDPOINT"`
 	// Origins the app calls besides its own (the issuer's sign-in domain,
 	// the bucket uploads go to), space-separated.
 	ConnectSrc string `env:"CONNECT_SRC"`
@@ -29,7 +32,7 @@ func main() {
 	var cfg config
 	env := lambdaenv.MustLoad(context.Background(), &cfg)
 	site := &webconsole.Site{Files: console.Files(), Log: env.Log, Config: webconsole.Config{
-		Issuer: cfg.Issuer, ClientID: cfg.ClientID, Scope: cfg.Scope,
+		Issuer: cfg.Issuer, ClientID: cfg.ClientID, Scope: cfg.Scope, LogoutEndpoint: cfg.LogoutEndpoint,
 		ConnectSrc: append(strings.Fields(cfg.ConnectSrc), cfg.S3Endpoint),
 	}}
 	lambda.Start(site.Serve)

@@ -28,6 +28,9 @@ type Config struct {
 	Issuer   string `json:"issuer"`   // the OpenID Connect issuer people sign in with
 	ClientID string `json:"clientId"` // the console's public client (authorization code with PKCE)
 	Scope    string `json:"scope"`
+	// LogoutEndpoint ends the issuer's session (Cognito's /logout, which
+	// takes client_id and logout_uri); "" when discovery names one.
+	LogoutEndpoint string `json:"logoutEndpoint,omitempty"`
 	// ConnectSrc are the origins the app may call besides its own: the
 	// issuer's endpoints and the bucket the browser uploads to.
 	ConnectSrc []string `json:"-"`

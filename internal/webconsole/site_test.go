@@ -23,7 +23,8 @@ func TestSite(t *testing.T) {
 			"assets/logo-9f8e.png": {Data: []byte{0x89, 'P', 'N', 'G', 0}},
 		},
 		Config: Config{Issuer: "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC", ClientID: "client", Scope: "openid email",
-			ConnectSrc: []string{"https://roster.auth.eu-west-2.amazoncognito.com", "https://bucket.s3.eu-west-2.amazonaws.com", ""}},
+			LogoutEndpoint: "https://roster-1.auth.eu-west-2.amazoncognito.com/logout",
+			ConnectSrc:     []string{"https://roster.auth.eu-west-2.amazoncognito.com", "https://bucket.s3.eu-west-2.amazonaws.com", ""}},
 	}
 	tests := []struct {
 		path, accept             string
@@ -38,7 +39,7 @@ func TestSite(t *testing.T) {
 		{"/assets/app-1a2b.js", "gzip, br", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", big, true, true},
 		{"/assets/app-1a2b.js", "", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", big, false, true},
 		{"/assets/logo-9f8e.png", "gzip", 200, "image/png", "public, max-age=31536000, immutable", "\x89PNG\x00", false, true},
-		{"/config.json", "", 200, "application/json", "no-store", `{"issuer":"https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC","clientId":"client","scope":"openid email"}`, false, true},
+		{"/config.json", "", 200, "application/json", "no-store", `{"issuer":"https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_AbC","clientId":"client","scope":"openid email","logoutEndpoint":"https://roster-1.auth.eu-west-2.amazoncognito.com/logout"}`, false, true},
 		{"/assets/missing.js", "", 404, "text/plain; charset=utf-8", "no-store", "Not found.", false, false},
 		{"/assets/../index.html", "", 404, "text/plain; charset=utf-8", "no-store", "Not found.", false, false},
 		{"/schools", "", 404, "text/plain; charset=utf-8", "no-store", "Not found.", false, false},
