@@ -8,79 +8,24 @@
 // the completion and the history; then the invited person opens the link
 // from the mail, signs in, accepts. Screenshots of each screen go to
 // SCREENSHOT_DIR. It exits non-zero on the first failed check.
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { env, newPage as open, run, shot, signIn } from './browser.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run this through go test ./systemtest -run TestConsole`);
-  return v;
-};
 const CONSOLE = env('CONSOLE_URL');
 const SES = env('SES_URL');
-const SHOTS = env('SCREENSHOT_DIR');
 const SCHOOL = env('SCHOOL_NAME');
 const OWNER = env('OWNER_EMAIL');
 const DOMAIN = env('MAIL_DOMAIN');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-mkdirSync(SHOTS, { recursive: true });
 
-const started = Date.now();
-const timings = {};
-const mark = (name) => (timings[name] = Date.now() - started);
-
-// Playwright gives the browser a fresh --user-data-dir of its own each launch.
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
-let failed = false;
-try {
-  await run();
-} catch (e) {
-  failed = true;
-  console.error('FAIL:', e?.stack || e);
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify({ ok: !failed, totalMs: Date.now() - started, timings }));
-process.exit(failed ? 1 : 0);
-
-async function newPage() {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const dialogs = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    d.dismiss();
-  });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  return { context, page, dialogs };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, name), fullPage: true });
-  console.log('screenshot', name);
-}
-
-/** signIn completes the local provider's sign-in page as email. */
-async function signIn(page, email) {
-  await page.waitForURL(/\/authorize/);
-  await page.getByLabel(/email/i).first().fill(email);
-  await page.getByRole('button', { name: /sign in|continue/i }).click();
-}
+await run(journey);
 
 async function text(download) {
   return readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
 }
 
-async function run() {
+async function journey(browser, mark) {
+  const newPage = () => open(browser);
   const { page, dialogs } = await newPage();
 
   // Sign in as the owner.

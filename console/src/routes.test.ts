@@ -10,6 +10,10 @@ describe('parseRoute', () => {
     ['#/schools/hill/imports/new?kind=bogus', { page: 'import', schoolId: 'hill', kind: 'users' }],
     ['#/schools/hill/imports/01ABC', { page: 'importView', schoolId: 'hill', importId: '01ABC' }],
     ['#/schools/a%20b/history', { page: 'history', schoolId: 'a b' }],
+    ['#/schools/hill/users', { page: 'users', schoolId: 'hill', q: '', group: '', status: '', cursor: '' }],
+    ['#/schools/hill/users?q=zo&group=Year%207&status=invited&cursor=abc', { page: 'users', schoolId: 'hill', q: 'zo', group: 'Year 7', status: 'invited', cursor: 'abc' }],
+    ['#/schools/hill/users?status=bogus', { page: 'users', schoolId: 'hill', q: '', group: '', status: '', cursor: '' }],
+    ['#/schools/hill/users/zo%C3%AB%40hill.school', { page: 'user', schoolId: 'hill', email: 'zoë@hill.school' }],
     ['#/users', { page: 'notFound' }],
     ['#/schools/hill/nope/x/y', { page: 'notFound' }],
   ];

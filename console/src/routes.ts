@@ -3,13 +3,23 @@
 // invitation link (/accept) and the sign-in callback (/callback) are real
 // paths.
 import { useEffect, useState } from 'react';
-import type { ImportKind } from './api/types';
+import type { ImportKind, UserStatus } from './api/types';
+
+/** The users list's filters, all in the URL so a view can be bookmarked or shared. */
+export interface UserFilters {
+  q: string;
+  group: string;
+  status: UserStatus | '';
+  cursor: string;
+}
 
 export type Route =
   | { page: 'schools' }
   | { page: 'import'; schoolId: string; kind: ImportKind }
   | { page: 'importView'; schoolId: string; importId: string }
   | { page: 'history'; schoolId: string }
+  | ({ page: 'users'; schoolId: string } & UserFilters)
+  | { page: 'user'; schoolId: string; email: string }
   | { page: 'notFound' };
 
 /** parseRoute reads a fragment such as "#/schools/hill/imports/new?kind=users". */
@@ -26,6 +36,14 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[2] === 'imports' && parts.length === 4) return { page: 'importView', schoolId, importId: parts[3] };
   if (parts[2] === 'history' && parts.length === 3) return { page: 'history', schoolId };
+  if (parts[2] === 'users' && parts.length === 3) {
+    const status = params.get('status');
+    return {
+      page: 'users', schoolId, q: params.get('q') ?? '', group: params.get('group') ?? '', cursor: params.get('cursor') ?? '',
+      status: status === 'active' || status === 'invited' || status === 'removed' ? status : '',
+    };
+  }
+  if (parts[2] === 'users' && parts.length === 4) return { page: 'user', schoolId, email: parts[3] };
   return { page: 'notFound' };
 }
 
@@ -40,6 +58,14 @@ export function href(r: Route): string {
       return `#/schools/${encodeURIComponent(r.schoolId)}/imports/${encodeURIComponent(r.importId)}`;
     case 'history':
       return `#/schools/${encodeURIComponent(r.schoolId)}/history`;
+    case 'users': {
+      const q = new URLSearchParams();
+      for (const k of ['q', 'group', 'status', 'cursor'] as const) if (r[k]) q.set(k, r[k]);
+      const qs = q.toString();
+      return `#/schools/${encodeURIComponent(r.schoolId)}/users${qs ? `?${qs}` : ''}`;
+    }
+    case 'user':
+      return `#/schools/${encodeURIComponent(r.schoolId)}/users/${encodeURIComponent(r.email)}`;
     default:
       return '#/';
   }

@@ -1,4 +1,5 @@
-import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest } from './types';
+import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest, UpdateRequest, User, UserList } from './types';
+import type { UserFilters } from '../routes';
 
 /** An answer of the API that is not a success: its code and safe message. */
 export class ApiError extends Error {
@@ -47,6 +48,24 @@ export class Api {
   }
   fileLink(schoolId: string, id: string, file: 'uploaded' | 'errors' | 'results'): Promise<FileLink> {
     return this.request('GET', `/schools/${enc(schoolId)}/imports/${enc(id)}/files/${file}`);
+  }
+  listUsers(schoolId: string, f: UserFilters): Promise<UserList> {
+    const q = new URLSearchParams();
+    for (const k of ['q', 'group', 'status', 'cursor'] as const) if (f[k]) q.set(k, f[k]);
+    q.set('limit', '25');
+    return this.request('GET', `/schools/${enc(schoolId)}/users?${q}`);
+  }
+  getUser(schoolId: string, email: string): Promise<User> {
+    return this.request('GET', `/schools/${enc(schoolId)}/users/${enc(email)}`);
+  }
+  updateUser(schoolId: string, email: string, change: UpdateRequest): Promise<User> {
+    return this.request('PATCH', `/schools/${enc(schoolId)}/users/${enc(email)}`, change);
+  }
+  removeUser(schoolId: string, email: string): Promise<User> {
+    return this.request('DELETE', `/schools/${enc(schoolId)}/users/${enc(email)}`);
+  }
+  resendInvitation(schoolId: string, email: string): Promise<User> {
+    return this.request('POST', `/schools/${enc(schoolId)}/invitations/${enc(email)}/resend`);
   }
   accept(token: string): Promise<Accepted> {
     return this.request('POST', '/invitations/accept', { token });

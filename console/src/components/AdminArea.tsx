@@ -7,6 +7,8 @@ import { ImportStart } from './ImportStart';
 import { ImportView } from './ImportView';
 import { Notice } from './Notice';
 import { SchoolPicker } from './SchoolPicker';
+import { UserPage } from './UserPage';
+import { UsersPage } from './UsersPage';
 import { errorText } from './errorText';
 
 /** AdminArea is the signed-in administrator's console: header, navigation and the page. */
@@ -43,6 +45,9 @@ export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; 
       </header>
       {schoolId && (
         <nav aria-label="School" className="tabs">
+          <a href={href({ page: 'users', schoolId, q: '', group: '', status: '', cursor: '' })} aria-current={route.page === 'users' || route.page === 'user' ? 'page' : undefined}>
+            Users
+          </a>
           <a href={href({ page: 'import', schoolId, kind: 'users' })} aria-current={route.page === 'import' && route.kind === 'users' ? 'page' : undefined}>
             Import users
           </a>
@@ -57,13 +62,13 @@ export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; 
       <main>
         {error && <Notice kind="error">{error}</Notice>}
         {!me && !error && <p role="status">Loading your schools…</p>}
-        {me && <Page route={route} api={api} me={me} adminSchools={admin.map((s) => s.schoolId)} />}
+        {me && <Page route={route} api={api} me={me} adminSchools={admin.map((s) => s.schoolId)} email={email} />}
       </main>
     </>
   );
 }
 
-function Page({ route, api, me, adminSchools }: { route: ReturnType<typeof useRoute>; api: Api; me: Me; adminSchools: string[] }) {
+function Page({ route, api, me, adminSchools, email }: { route: ReturnType<typeof useRoute>; api: Api; me: Me; adminSchools: string[]; email: string }) {
   if (route.page === 'schools') return <SchoolPicker me={me} />;
   if (route.page === 'notFound') return <Notice kind="error">This page does not exist. <a href="#/">Go to your schools</a></Notice>;
   if (!adminSchools.includes(route.schoolId)) {
@@ -76,5 +81,11 @@ function Page({ route, api, me, adminSchools }: { route: ReturnType<typeof useRo
       return <ImportView key={route.importId} api={api} schoolId={route.schoolId} importId={route.importId} />;
     case 'history':
       return <HistoryPage api={api} schoolId={route.schoolId} />;
+    case 'users':
+      return <UsersPage api={api} schoolId={route.schoolId} filters={route} />;
+    case 'user': {
+      const role = me.schools.find((s) => s.schoolId === route.schoolId)?.role ?? '';
+      return <UserPage key={route.email} api={api} schoolId={route.schoolId} email={route.email} caller={{ email: me.email || email, role }} />;
+    }
   }
 }
