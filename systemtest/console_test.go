@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/schoolroster/rosterimport/internal/app"
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // TestConsoleJourney runs the console's end-to-end journey
@@ -25,8 +28,9 @@ func TestConsoleJourney(t *testing.T) {
 		"SCHOOL_NAME=console School", "OWNER_EMAIL=head@console.school", "MAIL_DOMAIN=console.school")
 }
 
-// TestConsoleUsers runs the users pages' browser test (console/e2e/users.mjs)
-// on a school of 60 people: 30 invited to Staff, 29 to Students, and Zoë.
+// TestConsoleUsers runs the people pages' browser test (console/e2e/users.mjs)
+// as a manager, on a school of 62 people: 30 invited to Staff, 29 to
+// Students, Zoë, her parent Pat (linked to her), and the manager.
 func TestConsoleUsers(t *testing.T) {
 	node, root, chromium := browserTools(t)
 	tok := seedSchool(t, "people")
@@ -44,7 +48,22 @@ func TestConsoleUsers(t *testing.T) {
 	}, nil); st != 201 {
 		t.Fatalf("invite Zoë = %d", st)
 	}
-	runBrowserTest(t, node, root, chromium, "users.mjs", "SCHOOL_ID=people", "OWNER_EMAIL=head@people.school")
+	// A manager, whose day the test is, and Zoë's parent, linked to her.
+	if _, err := store().SaveMember(context.Background(), app.MemberChange{After: roster.Member{SchoolID: "people", Email: "manager@people.school",
+		FirstName: "Mia", LastName: "Manager", Role: roster.RoleManager, Groups: []string{"staff"}, Status: roster.StatusActive, InvitedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := apiJSON(t, "POST", "/schools/people/users", tok, map[string]any{
+		"email": "pat@people.school", "firstName": "Pat", "lastName": "Zimmer", "groups": []string{"Parents"}, "send": false,
+	}, nil); st != 201 {
+		t.Fatalf("invite Pat = %d", st)
+	}
+	id := uploadKind(t, tok, "people", "relationships", "links.csv", []byte("student_email,parent_email,relationship_type\nzoe@people.school,pat@people.school,Mother\n"))
+	waitImport(t, tok, "people", id, 60*time.Second, statusIs(roster.ImportReady))
+	if done := confirmImport(t, tok, "people", id); done.Results.Created != 1 {
+		t.Fatalf("link Zoë to Pat: %+v", done.Results)
+	}
+	runBrowserTest(t, node, root, chromium, "users.mjs", "SCHOOL_ID=people", "OWNER_EMAIL=manager@people.school")
 }
 
 // browserTools finds what the browser tests need, or fails saying how to get it.

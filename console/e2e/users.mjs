@@ -1,8 +1,11 @@
-// The users pages in Debian's Chromium against the real stack (started by
-// systemtest/console_test.go, TestConsoleUsers, which seeds the school):
-// search as you type, the group sidebar, the status filter, pages that keep
-// the filters, a user's page (groups changed), and removing someone after a
-// confirmation that names them.
+// The people pages in Debian's Chromium against the real stack, as a
+// manager's day (started by systemtest/console_test.go, TestConsoleUsers,
+// which seeds the school): search as you type, the group sidebar, the status
+// filter, pages that keep the filters, a user's page (groups changed, a
+// relationship removed, no owner-only controls), removing someone after a
+// confirmation that names them, inviting with the mail held and sending it
+// from Pending invitations, cancelling an invitation, creating and renaming a
+// group.
 import assert from 'node:assert/strict';
 import { env, newPage, run, shot, signIn } from './browser.mjs';
 
@@ -63,11 +66,61 @@ await run(async (browser, mark) => {
   assert.equal(await page.getByRole('checkbox', { name: 'Parents' }).isChecked(), true, 'the group change was saved');
   await shot(page, '12-user.png');
 
+  // The relationship: Zoë's parent, removed from her page.
+  await page.getByText('Pat Zimmer, parent (mother)').waitFor();
+  await page.getByRole('button', { name: 'Remove the link with Pat Zimmer' }).click();
+  await page.getByText('Pat Zimmer, parent (mother)').waitFor({ state: 'detached' });
+
+  // A manager is offered no owner-only control.
+  assert.deepEqual(await page.getByLabel('Role').locator('option').allInnerTexts(), ['No role', 'Manager'], 'a manager cannot make owners');
+
   // Remove, after a confirmation that names the person.
   await page.getByRole('button', { name: 'Remove from school' }).click();
   await page.getByText('Remove Zoë Zimmer from the school?').waitFor();
   await page.getByRole('button', { name: 'Remove Zoë Zimmer' }).click();
   await page.getByText('Removed', { exact: true }).waitFor();
   mark('removed');
+
+  // The owner's page: no role change, no removal, and why.
+  await page.goto(`${CONSOLE}/#/schools/${SCHOOL_ID}/users/${encodeURIComponent(`head@${SCHOOL_ID}.school`)}`);
+  await page.getByText("Only an owner can change an owner's role.").waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Remove from school' }).count(), 0, 'a manager cannot remove an owner');
+
+  // Invite someone with the mail held, then send it from Pending invitations.
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByRole('button', { name: 'Invite someone' }).click();
+  await page.getByLabel('Email', { exact: true }).fill(`held@${SCHOOL_ID}.school`);
+  await page.getByLabel('First name', { exact: true }).fill('Hana');
+  await page.getByLabel('Last name', { exact: true }).fill('Held');
+  await page.getByLabel('Send the invitation email now').uncheck();
+  await shot(page, '13-invite.png');
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await page.getByRole('heading', { name: 'Hana Held' }).waitFor();
+  await page.getByText('Held (not sent)').waitFor();
+  await page.getByRole('link', { name: 'Pending invitations' }).click();
+  await page.getByRole('heading', { name: 'Pending invitations' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Select Hana Held' }).check();
+  await page.getByRole('button', { name: 'Send 1 selected' }).click();
+  await page.getByText('1 invitation sent.').waitFor();
+  await page.locator('tr', { hasText: `held@${SCHOOL_ID}.school` }).getByText(/^(Queued|Sent)/).waitFor();
+  await shot(page, '14-invitations.png');
+
+  // Cancel one, after a confirmation.
+  const row = page.locator('tr', { hasText: `p01@${SCHOOL_ID}.school` });
+  await row.getByRole('button', { name: 'Cancel invitation' }).click();
+  await row.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await page.getByText('The invitation of Person01 Test is cancelled.').waitFor();
+  mark('invitations');
+
+  // Groups: create, then rename.
+  await page.getByRole('link', { name: 'Groups', exact: true }).click();
+  await page.getByLabel('New group').fill('Year 7');
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await page.getByRole('button', { name: 'Rename Year 7' }).click();
+  await page.getByLabel('Name of Year 7').fill('Year Seven');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('link', { name: 'Year Seven' }).waitFor();
+  await shot(page, '15-groups.png');
+  mark('groups');
   assert.deepEqual(dialogs, [], 'no dialog fired');
 });

@@ -14,6 +14,8 @@ describe('parseRoute', () => {
     ['#/schools/hill/users?q=zo&group=Year%207&status=invited&cursor=abc', { page: 'users', schoolId: 'hill', q: 'zo', group: 'Year 7', status: 'invited', cursor: 'abc' }],
     ['#/schools/hill/users?status=bogus', { page: 'users', schoolId: 'hill', q: '', group: '', status: '', cursor: '' }],
     ['#/schools/hill/users/zo%C3%AB%40hill.school', { page: 'user', schoolId: 'hill', email: 'zoë@hill.school' }],
+    ['#/schools/hill/invitations', { page: 'invitations', schoolId: 'hill' }],
+    ['#/schools/hill/groups', { page: 'groups', schoolId: 'hill' }],
     ['#/users', { page: 'notFound' }],
     ['#/schools/hill/nope/x/y', { page: 'notFound' }],
   ];

@@ -20,6 +20,8 @@ export type Route =
   | { page: 'history'; schoolId: string }
   | ({ page: 'users'; schoolId: string } & UserFilters)
   | { page: 'user'; schoolId: string; email: string }
+  | { page: 'invitations'; schoolId: string }
+  | { page: 'groups'; schoolId: string }
   | { page: 'notFound' };
 
 /** parseRoute reads a fragment such as "#/schools/hill/imports/new?kind=users". */
@@ -44,6 +46,8 @@ export function parseRoute(hash: string): Route {
     };
   }
   if (parts[2] === 'users' && parts.length === 4) return { page: 'user', schoolId, email: parts[3] };
+  if (parts[2] === 'invitations' && parts.length === 3) return { page: 'invitations', schoolId };
+  if (parts[2] === 'groups' && parts.length === 3) return { page: 'groups', schoolId };
   return { page: 'notFound' };
 }
 
@@ -66,6 +70,9 @@ export function href(r: Route): string {
     }
     case 'user':
       return `#/schools/${encodeURIComponent(r.schoolId)}/users/${encodeURIComponent(r.email)}`;
+    case 'invitations':
+    case 'groups':
+      return `#/schools/${encodeURIComponent(r.schoolId)}/${r.page}`;
     default:
       return '#/';
   }

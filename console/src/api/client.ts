@@ -1,4 +1,4 @@
-import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest, UpdateRequest, User, UserList } from './types';
+import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest, UpdateRequest, User, UserList, InviteRequest, SendResult, Group, GroupList } from './types';
 import type { UserFilters } from '../routes';
 
 /** An answer of the API that is not a success: its code and safe message. */
@@ -66,6 +66,34 @@ export class Api {
   }
   resendInvitation(schoolId: string, email: string): Promise<User> {
     return this.request('POST', `/schools/${enc(schoolId)}/invitations/${enc(email)}/resend`);
+  }
+  invite(schoolId: string, req: InviteRequest): Promise<User> {
+    return this.request('POST', `/schools/${enc(schoolId)}/users`, req);
+  }
+  invitations(schoolId: string, cursor?: string): Promise<UserList> {
+    const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    return this.request('GET', `/schools/${enc(schoolId)}/invitations${q}`);
+  }
+  sendHeld(schoolId: string, emails: string[] | 'all'): Promise<SendResult> {
+    return this.request('POST', `/schools/${enc(schoolId)}/invitations/send`, emails === 'all' ? { all: true } : { emails });
+  }
+  cancelInvitation(schoolId: string, email: string): Promise<User> {
+    return this.request('DELETE', `/schools/${enc(schoolId)}/invitations/${enc(email)}`);
+  }
+  groups(schoolId: string): Promise<GroupList> {
+    return this.request('GET', `/schools/${enc(schoolId)}/groups`);
+  }
+  createGroup(schoolId: string, name: string): Promise<Group> {
+    return this.request('POST', `/schools/${enc(schoolId)}/groups`, { name });
+  }
+  renameGroup(schoolId: string, id: string, name: string): Promise<Group> {
+    return this.request('PATCH', `/schools/${enc(schoolId)}/groups/${enc(id)}`, { name });
+  }
+  deleteGroup(schoolId: string, id: string): Promise<void> {
+    return this.request('DELETE', `/schools/${enc(schoolId)}/groups/${enc(id)}`);
+  }
+  unlink(schoolId: string, student: string, parent: string): Promise<void> {
+    return this.request('DELETE', `/schools/${enc(schoolId)}/relationships/${enc(student)}/${enc(parent)}`);
   }
   accept(token: string): Promise<Accepted> {
     return this.request('POST', '/invitations/accept', { token });

@@ -26,3 +26,6 @@ export type UpdateRequest = Schemas['UpdateRequest'];
 export type Group = Schemas['Group'];
 export type Role = Schemas['Role'];
 export type Link = Schemas['Link'];
+export type InviteRequest = Schemas['InviteRequest'];
+export type SendResult = Schemas['SendResult'];
+export type GroupList = Schemas['GroupList'];

@@ -9,6 +9,8 @@ import { Notice } from './Notice';
 import { SchoolPicker } from './SchoolPicker';
 import { UserPage } from './UserPage';
 import { UsersPage } from './UsersPage';
+import { InvitationsPage } from './InvitationsPage';
+import { GroupsPage } from './GroupsPage';
 import { errorText } from './errorText';
 
 /** AdminArea is the signed-in administrator's console: header, navigation and the page. */
@@ -48,6 +50,12 @@ export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; 
           <a href={href({ page: 'users', schoolId, q: '', group: '', status: '', cursor: '' })} aria-current={route.page === 'users' || route.page === 'user' ? 'page' : undefined}>
             Users
           </a>
+          <a href={href({ page: 'invitations', schoolId })} aria-current={route.page === 'invitations' ? 'page' : undefined}>
+            Pending invitations
+          </a>
+          <a href={href({ page: 'groups', schoolId })} aria-current={route.page === 'groups' ? 'page' : undefined}>
+            Groups
+          </a>
           <a href={href({ page: 'import', schoolId, kind: 'users' })} aria-current={route.page === 'import' && route.kind === 'users' ? 'page' : undefined}>
             Import users
           </a>
@@ -82,7 +90,11 @@ function Page({ route, api, me, adminSchools, email }: { route: ReturnType<typeo
     case 'history':
       return <HistoryPage api={api} schoolId={route.schoolId} />;
     case 'users':
-      return <UsersPage api={api} schoolId={route.schoolId} filters={route} />;
+      return <UsersPage api={api} schoolId={route.schoolId} filters={route} callerRole={me.schools.find((s) => s.schoolId === route.schoolId)?.role ?? ''} />;
+    case 'invitations':
+      return <InvitationsPage api={api} schoolId={route.schoolId} />;
+    case 'groups':
+      return <GroupsPage api={api} schoolId={route.schoolId} />;
     case 'user': {
       const role = me.schools.find((s) => s.schoolId === route.schoolId)?.role ?? '';
       return <UserPage key={route.email} api={api} schoolId={route.schoolId} email={route.email} caller={{ email: me.email || email, role }} />;

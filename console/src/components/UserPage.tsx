@@ -1,10 +1,11 @@
 import { useId, useState } from 'react';
 import type { Api } from '../api/client';
-import type { Group, Role, School, User } from '../api/types';
+import type { Group, Link, Role, School, User } from '../api/types';
 import { when } from '../format';
 import { href } from '../routes';
 import { useLatest } from '../useLatest';
 import { InlineError } from './InlineError';
+import { mailStatusWords } from './InvitationsPage';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
 
@@ -45,7 +46,7 @@ export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId:
           <>
             <dt>Invitation</dt>
             <dd>
-              {mailWords(u)} {u.sendCount > 0 && `(sent ${u.sendCount} ${u.sendCount === 1 ? 'time' : 'times'})`}
+              {mailStatusWords(u)} {u.sendCount > 0 && `(sent ${u.sendCount} ${u.sendCount === 1 ? 'time' : 'times'})`}
             </dd>
           </>
         )}
@@ -56,6 +57,12 @@ export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId:
           <GroupsEditor user={u} groups={school.value?.groups ?? []} onSave={(groups) => save({ groups })} />
           <RoleEditor user={u} caller={caller} onSave={(role) => save({ role })} />
           {u.status === 'invited' && <ResendButton onResend={async () => setSaved(await api.resendInvitation(schoolId, email))} />}
+          <Relationships links={u.relationships ?? []} email={u.email} onUnlink={async (l) => {
+            await api.unlink(schoolId, l.student.email, l.parent.email);
+            user.reload();
+            setSaved(null);
+          }} />
+          {u.role === 'owner' && caller.role !== 'owner' && <p className="help">Only an owner can remove an owner.</p>}
           {u.email !== caller.email && !(u.role === 'owner' && caller.role !== 'owner') && (
             <RemoveButton name={name} onRemove={async () => setSaved(await api.removeUser(schoolId, email))} />
           )}
@@ -63,22 +70,6 @@ export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId:
       )}
     </section>
   );
-}
-
-function mailWords(u: User): string {
-  switch (u.mailStatus) {
-    case 'held':
-      return u.mailNote ? `Held: ${u.mailNote}` : 'Held (not sent yet)';
-    case 'queued':
-      return u.mailNote ? `Waiting: ${u.mailNote}` : 'Being sent';
-    case 'sent':
-      return u.lastSentAt ? `Sent ${when(u.lastSentAt)}` : 'Sent';
-    case 'failed':
-      return `Failed: ${u.mailError ?? ''}`;
-    case 'bounced':
-      return 'Bounced';
-  }
-  return '';
 }
 
 /** useSave runs a change and says how it went. */
@@ -212,5 +203,33 @@ function RemoveButton({ name, onRemove }: { name: string; onRemove: () => Promis
       )}
       <InlineError message={error} />
     </div>
+  );
+}
+
+/** Relationships lists a person's students or parents, each with remove. */
+function Relationships({ links, email, onUnlink }: { links: Link[]; email: string; onUnlink: (l: Link) => Promise<void> }) {
+  const [run, error] = useSave();
+  if (links.length === 0) return null;
+  return (
+    <section aria-labelledby="rel-title">
+      <h2 id="rel-title">Relationships</h2>
+      <ul>
+        {links.map((l) => {
+          const other = l.student.email === email ? l.parent : l.student;
+          const otherName = [other.firstName, other.lastName].filter(Boolean).join(' ') || other.email;
+          const role = l.student.email === email ? `parent (${l.type.replace('_', ' ')})` : 'student';
+          return (
+            <li key={`${l.student.email}/${l.parent.email}`}>
+              {otherName}, {role}
+              {!l.active && <span className="help"> (inactive: someone was removed)</span>}{' '}
+              <button type="button" className="link" onClick={() => run(() => onUnlink(l))}>
+                Remove the link with {otherName}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <InlineError message={error} />
+    </section>
   );
 }

@@ -1,16 +1,17 @@
 import { useEffect, useId, useState } from 'react';
 import type { Api } from '../api/client';
-import type { School, User, UserStatus } from '../api/types';
+import type { Role, School, User, UserStatus } from '../api/types';
 import { count, when } from '../format';
 import { go, href, type UserFilters } from '../routes';
 import { useDebounced, useLatest } from '../useLatest';
+import { InviteDialog } from './InviteDialog';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
 
 const statusWords: Record<UserStatus, string> = { active: 'Active', invited: 'Invited', removed: 'Removed' };
 
 /** UsersPage is the school's users: search, the group sidebar with counts, the status filter, pages. */
-export function UsersPage({ api, schoolId, filters }: { api: Api; schoolId: string; filters: UserFilters }) {
+export function UsersPage({ api, schoolId, filters, callerRole }: { api: Api; schoolId: string; filters: UserFilters; callerRole: Role }) {
   const school = useLatest<School>(`school/${schoolId}`, () => api.school(schoolId));
   const list = useLatest(JSON.stringify([schoolId, filters]), () => api.listUsers(schoolId, filters));
   const set = (change: Partial<UserFilters>) => go({ page: 'users', schoolId, ...filters, cursor: '', ...change });
@@ -21,6 +22,7 @@ export function UsersPage({ api, schoolId, filters }: { api: Api; schoolId: stri
       <GroupSidebar school={school.value} schoolId={schoolId} filters={filters} />
       <section aria-labelledby="users-title" className="users-main">
         <h1 id="users-title">Users</h1>
+        <InviteDialog api={api} schoolId={schoolId} groups={school.value?.groups ?? []} callerRole={callerRole} onInvited={(u) => go({ page: 'user', schoolId, email: u.email })} />
         <div className="filters">
           <SearchBox value={filters.q} onSearch={(q) => set({ q })} />
           <StatusFilter value={filters.status} onChange={(status) => set({ status })} />
