@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,12 +30,12 @@ func TestConsoleJourney(t *testing.T) {
 }
 
 // TestConsoleUsers runs the people pages' browser test (console/e2e/users.mjs)
-// as a manager, on a school of 62 people: 30 invited to Staff, 29 to
+// as a manager, on a school of 122 people: 60 invited to Staff, 59 to
 // Students, Zoë, her parent Pat (linked to her), and the manager.
 func TestConsoleUsers(t *testing.T) {
 	node, root, chromium := browserTools(t)
 	tok := seedSchool(t, "people")
-	for i := range 59 {
+	for i := range 119 {
 		group := []string{"Staff", "Students"}[i%2]
 		if st := apiJSON(t, "POST", "/schools/people/users", tok, map[string]any{
 			"email": fmt.Sprintf("p%02d@people.school", i), "firstName": fmt.Sprintf("Person%02d", i), "lastName": "Test",
@@ -63,7 +64,8 @@ func TestConsoleUsers(t *testing.T) {
 	if done := confirmImport(t, tok, "people", id); done.Results.Created != 1 {
 		t.Fatalf("link Zoë to Pat: %+v", done.Results)
 	}
-	runBrowserTest(t, node, root, chromium, "users.mjs", "SCHOOL_ID=people", "OWNER_EMAIL=manager@people.school")
+	runBrowserTest(t, node, root, chromium, "users.mjs", "SCHOOL_ID=people", "OWNER_EMAIL=manager@people.school",
+		"RESEND_INTERVAL_MS="+strconv.Itoa(int(resendInterval.Milliseconds())))
 }
 
 // browserTools finds what the browser tests need, or fails saying how to get it.

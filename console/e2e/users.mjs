@@ -12,6 +12,22 @@ import { env, newPage, run, shot, signIn } from './browser.mjs';
 const CONSOLE = env('CONSOLE_URL');
 const OWNER = env('OWNER_EMAIL');
 const SCHOOL_ID = env('SCHOOL_ID');
+const SES = env('SES_URL');
+
+/** tokenFor reads the accept link of the n-th mail SES local holds for an address. */
+async function tokenFor(address, n) {
+  for (let i = 0; i < 100; i++) {
+    const store = await (await fetch(`${SES}/store`)).json();
+    const mails = store.emails.filter((m) => m.destination.to.includes(address));
+    if (mails.length >= n) {
+      const m = /accept\?token=([^\s"<]+)/.exec(mails[n - 1].body.text);
+      assert.ok(m, `accept link in mail ${n} to ${address}`);
+      return decodeURIComponent(m[1]);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail ${n} to ${address}`);
+}
 
 await run(async (browser, mark) => {
   const { page, dialogs } = await newPage(browser);
@@ -45,11 +61,11 @@ await run(async (browser, mark) => {
     });
   await onlyStaff();
   const firstPage = await page.locator('table tbody tr td:nth-child(2)').allInnerTexts();
-  assert.equal(firstPage.length, 25, 'a full first page of 30 Staff');
+  assert.equal(firstPage.length, 25, 'a full first page of 60 Staff');
   await shot(page, '11-users-filtered.png');
   await page.getByRole('link', { name: 'Next page' }).click();
   await page.waitForFunction(() => location.hash.includes('cursor=') && location.hash.includes('group=staff') && location.hash.includes('status=invited'));
-  await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, 5);
+  await page.waitForFunction((first) => document.querySelector('table tbody tr td:nth-child(2)')?.textContent !== first, firstPage[0]);
   await onlyStaff();
   const secondPage = await page.locator('table tbody tr td:nth-child(2)').allInnerTexts();
   assert.equal(secondPage.filter((e) => firstPage.includes(e)).length, 0, 'page 2 repeats nobody');
@@ -104,6 +120,19 @@ await run(async (browser, mark) => {
   await page.getByText('1 invitation sent.').waitFor();
   await page.locator('tr', { hasText: `held@${SCHOOL_ID}.school` }).getByText(/^(Queued|Sent)/).waitFor();
   await shot(page, '14-invitations.png');
+
+  // Resend it: the first link then shows the replaced-invitation page.
+  const firstToken = await tokenFor(`held@${SCHOOL_ID}.school`, 1);
+  await page.waitForTimeout(Number(env('RESEND_INTERVAL_MS')) + 500); // the API refuses a resend within its interval
+  await page.locator('tr', { hasText: `held@${SCHOOL_ID}.school` }).getByRole('button', { name: 'Resend' }).click();
+  await page.getByText(`Invitation sent again to held@${SCHOOL_ID}.school.`).waitFor();
+  await tokenFor(`held@${SCHOOL_ID}.school`, 2);
+  const old = await newPage(browser);
+  await old.page.goto(`${CONSOLE}/accept?token=${encodeURIComponent(firstToken)}`);
+  await old.page.getByRole('button', { name: 'Sign in or create a login' }).click();
+  await signIn(old.page, `held@${SCHOOL_ID}.school`);
+  await old.page.getByText('This invitation can no longer be used').waitFor();
+  await shot(old.page, '16-replaced-invitation.png');
 
   // Cancel one, after a confirmation.
   const row = page.locator('tr', { hasText: `p01@${SCHOOL_ID}.school` });
