@@ -69,7 +69,7 @@ func TestConsoleUsers(t *testing.T) {
 }
 
 // browserTools finds what the browser tests need, or fails saying how to get it.
-func browserTools(t *testing.T) (node, root, chromium string) {
+func browserTools(t testing.TB) (node, root, chromium string) {
 	t.Helper()
 	chromium = "/usr/bin/chromium"
 	if _, err := os.Stat(chromium); err != nil {
@@ -88,7 +88,7 @@ func browserTools(t *testing.T) (node, root, chromium string) {
 
 // runBrowserTest runs one script of console/e2e against this stack, logging
 // its output, and fails when it does.
-func runBrowserTest(t *testing.T, node, root, chromium, script string, env ...string) {
+func runBrowserTest(t testing.TB, node, root, chromium, script string, env ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

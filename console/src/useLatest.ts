@@ -5,16 +5,16 @@ import { useEffect, useRef, useState } from 'react';
  * the answer to the newest key: an answer to an older search that arrives
  * late never overwrites a newer one.
  */
-export function useLatest<T>(key: string, load: () => Promise<T>): { value: T | null; error: unknown; loading: boolean; reload: () => void } {
+export function useLatest<T>(key: string, load: () => Promise<T>): { value: T | null; valueKey: string | null; error: unknown; loading: boolean; reload: () => void } {
   const seq = useRef(0);
-  const [state, setState] = useState<{ value: T | null; error: unknown; loading: boolean }>({ value: null, error: null, loading: true });
+  const [state, setState] = useState<{ value: T | null; valueKey: string | null; error: unknown; loading: boolean }>({ value: null, valueKey: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));
     load().then(
-      (value) => mine === seq.current && setState({ value, error: null, loading: false }),
-      (error) => mine === seq.current && setState((s) => ({ value: s.value, error, loading: false })),
+      (value) => mine === seq.current && setState({ value, valueKey: key, error: null, loading: false }),
+      (error) => mine === seq.current && setState((s) => ({ ...s, error, loading: false })),
     );
     // load is a fresh closure each render; key says when it asks for something new.
   }, [key, tick]);

@@ -13,14 +13,16 @@ const statusWords: Record<UserStatus, string> = { active: 'Active', invited: 'In
 /** UsersPage is the school's users: search, the group sidebar with counts, the status filter, pages. */
 export function UsersPage({ api, schoolId, filters, callerRole }: { api: Api; schoolId: string; filters: UserFilters; callerRole: Role }) {
   const school = useLatest<School>(`school/${schoolId}`, () => api.school(schoolId));
-  const list = useLatest(JSON.stringify([schoolId, filters]), () => api.listUsers(schoolId, filters));
+  const listKey = JSON.stringify([schoolId, filters]);
+  const list = useLatest(listKey, () => api.listUsers(schoolId, filters));
   const set = (change: Partial<UserFilters>) => go({ page: 'users', schoolId, ...filters, cursor: '', ...change });
   const filtered = Boolean(filters.q || filters.group || filters.status);
 
   return (
     <div className="users-layout">
       <GroupSidebar school={school.value} schoolId={schoolId} filters={filters} />
-      <section aria-labelledby="users-title" className="users-main">
+      {/* data-current says whether the list shows the answer to these filters (tests and timings read it). */}
+      <section aria-labelledby="users-title" className="users-main" data-current={list.valueKey === listKey && !list.loading ? 'yes' : 'no'}>
         <h1 id="users-title">Users</h1>
         <InviteDialog api={api} schoolId={schoolId} groups={school.value?.groups ?? []} callerRole={callerRole} onInvited={(u) => go({ page: 'user', schoolId, email: u.email })} />
         <div className="filters">
