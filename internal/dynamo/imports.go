@@ -277,7 +277,8 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 		Set(expression.Name(attrProgressTotal), expression.Value(p.ToImport)).
 		Set(expression.Name(attrValidatedAt), expression.Value(now)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
-		Remove(expression.Name(attrClaim)).Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+		Remove(expression.Name(attrClaim))
+	upd = clearDue(upd)
 	for k, v := range p.Artifacts {
 		upd = upd.Set(expression.Name(artifactPath(k)), expression.Value(v))
 	}
@@ -289,10 +290,9 @@ func (s *Store) SavePreview(ctx context.Context, schoolID, importID, claim strin
 // one of the given statuses, when held by claim ("" for any holder).
 // Errors: ECONFLICT if the import is elsewhere; ENOTFOUND; EINTERNAL.
 func (s *Store) FailImport(ctx context.Context, schoolID, importID, claim, reason string, from []roster.ImportStatus, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportFailed))).
+	upd := clearDue(expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportFailed))).
 		Set(expression.Name(attrFailureReason), expression.Value(reason)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)).
-		Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)))
 	cond := statusIs(from[0])
 	for _, st := range from[1:] {
 		cond = cond.Or(statusIs(st))
@@ -342,11 +342,10 @@ func (s *Store) RequeueImport(ctx context.Context, schoolID, importID, claim str
 // completed_with_errors, with the key of its results file.
 // Errors: ECONFLICT if claim no longer holds it; ENOTFOUND; EINTERNAL.
 func (s *Store) CompleteImport(ctx context.Context, schoolID, importID, claim string, status roster.ImportStatus, resultsKey string, now time.Time) (roster.Import, error) {
-	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(status))).
+	upd := clearDue(expression.Set(expression.Name(attrStatus), expression.Value(string(status))).
 		Set(expression.Name(artifactPath(roster.ArtifactResults)), expression.Value(resultsKey)).
 		Set(expression.Name(attrCompletedAt), expression.Value(now)).
-		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)).
-		Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+		Set(expression.Name(attrUpdatedAt), expression.Value(now)).Remove(expression.Name(attrClaim)))
 	cond := statusIs(roster.ImportImporting).And(expression.Name(attrClaim).Equal(expression.Value(claim)))
 	return s.update(ctx, schoolID, importID, upd, cond)
 }

@@ -35,10 +35,29 @@ func mailIs(sendCount int, statuses ...roster.MailStatus) expression.ConditionBu
 // setDue puts the item in GSI3 at due, or takes it out for a zero due.
 func setDue(upd expression.UpdateBuilder, pk, sk string, due time.Time) expression.UpdateBuilder {
 	if due.IsZero() {
-		return upd.Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+		return clearDue(upd)
 	}
 	return upd.Set(expression.Name(attrGSI3PK), expression.Value(dueShard(pk, sk))).
 		Set(expression.Name(attrGSI3SK), expression.Value(dueAt(due)))
+}
+
+// clearDue takes the item out of GSI3: nothing about it waits any more.
+func clearDue(upd expression.UpdateBuilder) expression.UpdateBuilder {
+	return upd.Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+}
+
+// asFound is the condition "the item's bound is the one the sweeper found".
+func asFound(d roster.DueItem) expression.ConditionBuilder {
+	return expression.Name(attrGSI3SK).Equal(expression.Value(dueAt(d.Due)))
+}
+
+// failedMail ends a mail for good with the reason an administrator reads:
+// the sealed token, the note and the bound go.
+func failedMail(reason string) expression.UpdateBuilder {
+	return clearDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
+		Set(expression.Name(attrMailError), expression.Value(reason)).
+		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailNote)).
+		Remove(expression.Name(attrMailDueAt)))
 }
 
 // updateMail applies upd to one user under cond and reports whether it did
@@ -126,11 +145,7 @@ func (s *Store) MarkSent(ctx context.Context, sent []roster.SentMail, now time.T
 // reason an administrator reads; the sealed token goes.
 // Errors: EINTERNAL.
 func (s *Store) MarkMailFailed(ctx context.Context, schoolID, email string, sendCount int, reason string) error {
-	upd := setDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
-		Set(expression.Name(attrMailError), expression.Value(reason)).
-		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailNote)).
-		Remove(expression.Name(attrMailDueAt)), schoolPK(schoolID), userSK(email), time.Time{})
-	_, err := s.updateMail(ctx, schoolID, email, upd, mailIs(sendCount, roster.MailQueued, roster.MailSending, roster.MailDeferred), "mark mail failed")
+	_, err := s.updateMail(ctx, schoolID, email, failedMail(reason), mailIs(sendCount, roster.MailQueued, roster.MailSending, roster.MailDeferred), "mark mail failed")
 	return err
 }
 
@@ -148,7 +163,7 @@ func (s *Store) RequeueMail(ctx context.Context, d roster.DueItem, count bool, n
 	if count {
 		upd = upd.Add(expression.Name(attrRedrives), expression.Value(1))
 	}
-	cond := mailIs(d.SendCount, roster.MailStatus(d.Status)).And(expression.Name(attrGSI3SK).Equal(expression.Value(dueAt(d.Due))))
+	cond := mailIs(d.SendCount, roster.MailStatus(d.Status)).And(asFound(d))
 	return s.updateMail(ctx, d.SchoolID, d.Email, upd, cond, "requeue mail")
 }
 
@@ -156,12 +171,8 @@ func (s *Store) RequeueMail(ctx context.Context, d roster.DueItem, count bool, n
 // if it is still as found.
 // Errors: EINTERNAL.
 func (s *Store) FailStuckMail(ctx context.Context, d roster.DueItem, reason string) (bool, error) {
-	upd := setDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
-		Set(expression.Name(attrMailError), expression.Value(reason)).
-		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailNote)).
-		Remove(expression.Name(attrMailDueAt)), schoolPK(d.SchoolID), userSK(d.Email), time.Time{})
-	cond := mailIs(d.SendCount, roster.MailStatus(d.Status)).And(expression.Name(attrGSI3SK).Equal(expression.Value(dueAt(d.Due))))
-	return s.updateMail(ctx, d.SchoolID, d.Email, upd, cond, "fail stuck mail")
+	cond := mailIs(d.SendCount, roster.MailStatus(d.Status)).And(asFound(d))
+	return s.updateMail(ctx, d.SchoolID, d.Email, failedMail(reason), cond, "fail stuck mail")
 }
 
 type mailDayItem struct {

@@ -68,8 +68,7 @@ func (it dueItem) due() roster.DueItem {
 
 // stillDue is the condition "the item is as the sweeper found it".
 func stillDue(d roster.DueItem) expression.ConditionBuilder {
-	return expression.Name(attrStatus).Equal(expression.Value(d.Status)).
-		And(expression.Name(attrGSI3SK).Equal(expression.Value(dueAt(d.Due))))
+	return expression.Name(attrStatus).Equal(expression.Value(d.Status)).And(asFound(d))
 }
 
 // RequeueStuckImport re-drives an import the sweeper found stalled: queued

@@ -89,16 +89,15 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 		Add(expression.Name(attrVersion), expression.Value(1)).
 		Remove(expression.Name(attrJoinedAt)).Remove(expression.Name(attrSub)).Remove(expression.Name(attrMailError)).
 		Remove(expression.Name(attrRemovedAt)).Remove(expression.Name(attrRemovedBy))
-	pk, sk := schoolPK(inv.SchoolID), userSK(inv.Email)
 	if m.MailStatus == roster.MailQueued {
 		upd = upd.Set(expression.Name(attrSealedToken), expression.Value(inv.SealedToken)).
 			Set(expression.Name(attrMailQueuedAt), expression.Value(inv.InvitedAt)).
-			Set(expression.Name(attrGSI3PK), expression.Value(dueShard(pk, sk))).
-			Set(expression.Name(attrGSI3SK), expression.Value(dueAt(inv.InvitedAt.Add(roster.MailRedriveAfter)))).
 			Add(expression.Name(attrSendCount), expression.Value(1))
 	} else {
-		upd = upd.Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
+		upd = upd.Remove(expression.Name(attrSealedToken))
 	}
+	// In GSI3 as userOf would put the re-invited member: while its mail waits.
+	upd = setDue(upd, schoolPK(inv.SchoolID), userSK(inv.Email), mailDue(m))
 	upd = upd.Remove(expression.Name(attrMailNote)).Remove(expression.Name(attrMailDueAt)).Remove(expression.Name(attrRedrives))
 	if inv.Role != roster.RoleNone {
 		upd = upd.Set(expression.Name(attrRole), expression.Value(string(inv.Role)))
