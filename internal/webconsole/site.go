@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -42,9 +43,10 @@ type Site struct {
 	Config Config
 	Log    *slog.Logger
 
-	once sync.Once
-	csp  string
-	gz   sync.Map // path -> gzipped body
+	once   sync.Once
+	csp    string
+	config []byte   // Config as JSON
+	gz     sync.Map // path -> gzipped body
 }
 
 // Pages of the app that are entered by URL: the app itself, the accept link
@@ -62,8 +64,7 @@ func (s *Site) Serve(_ context.Context, ev events.APIGatewayV2HTTPRequest) (even
 	gzipOK := strings.Contains(ev.Headers["accept-encoding"], "gzip")
 	switch {
 	case p == "/config.json":
-		b, _ := json.Marshal(s.Config)
-		return s.file(p, "application/json", b, "no-store", gzipOK), nil
+		return s.file(p, "application/json", s.config, "no-store", gzipOK), nil
 	case pages[p]:
 		b, err := fs.ReadFile(s.Files, "index.html")
 		if err != nil {
@@ -88,6 +89,7 @@ func (s *Site) Serve(_ context.Context, ev events.APIGatewayV2HTTPRequest) (even
 }
 
 func (s *Site) init() {
+	s.config, _ = json.Marshal(s.Config)
 	connect := append([]string{"'self'"}, s.Config.ConnectSrc...)
 	if s.Config.Issuer != "" {
 		connect = append(connect, origin(s.Config.Issuer))
@@ -156,14 +158,13 @@ func gzipped(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// origin is scheme://host of a URL.
+// origin is scheme://host of a URL (the URL as it is when it has none).
 func origin(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme == "" || p.Host == "" {
 		return u
 	}
-	host, _, _ := strings.Cut(rest, "/")
-	return scheme + "://" + host
+	return p.Scheme + "://" + p.Host
 }
 
 func dedupe(xs []string) []string {
