@@ -3,6 +3,7 @@
 // screenshots, and the local provider's sign-in.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 export const env = (name) => {
@@ -47,6 +48,21 @@ export async function signIn(page, email) {
   await page.waitForURL(/\/authorize/);
   await page.getByLabel(/email/i).first().fill(email);
   await page.getByRole('button', { name: /sign in|continue/i }).click();
+}
+
+/** tokenFor reads the accept link of the n-th mail SES local (at ses) holds for an address, waiting for it. */
+export async function tokenFor(ses, address, n = 1) {
+  for (let i = 0; i < 100; i++) {
+    const store = await (await fetch(`${ses}/store`)).json();
+    const mails = store.emails.filter((m) => m.destination.to.includes(address));
+    if (mails.length >= n) {
+      const m = /accept\?token=([^\s"<]+)/.exec(mails[n - 1].body.text);
+      assert.ok(m, `accept link in mail ${n} to ${address}`);
+      return decodeURIComponent(m[1]);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail ${n} to ${address}`);
 }
 
 /** run runs a test body, prints a JSON summary line and exits 0 or 1. */

@@ -10,7 +10,7 @@
 // SCREENSHOT_DIR. It exits non-zero on the first failed check.
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { env, newPage as open, run, shot, signIn } from './browser.mjs';
+import { env, newPage as open, run, shot, signIn, tokenFor } from './browser.mjs';
 
 const CONSOLE = env('CONSOLE_URL');
 const SES = env('SES_URL');
@@ -113,7 +113,7 @@ async function journey(browser, mark) {
   mark('signedOut');
 
   // The invited person opens the link from the mail.
-  const token = await tokenFor(`ann@${DOMAIN}`);
+  const token = await tokenFor(SES, `ann@${DOMAIN}`);
   const invited = await newPage();
   await invited.page.goto(`${CONSOLE}/accept?token=${encodeURIComponent(token)}`);
   await invited.page.getByRole('heading', { name: 'You have been invited' }).waitFor();
@@ -125,7 +125,7 @@ async function journey(browser, mark) {
   await shot(invited.page, '07-accepted.png');
 
   // The same person with another's invitation, and a dead one.
-  const bobToken = await tokenFor(`bob@${DOMAIN}`);
+  const bobToken = await tokenFor(SES, `bob@${DOMAIN}`);
   await invited.page.goto(`${CONSOLE}/accept?token=${encodeURIComponent(bobToken)}`);
   await invited.page.getByText('Signed in with another address').waitFor();
   await shot(invited.page, '08-other-address.png');
@@ -133,19 +133,4 @@ async function journey(browser, mark) {
   await invited.page.getByText('This invitation can no longer be used').waitFor();
   await shot(invited.page, '09-dead-invitation.png');
   assert.deepEqual(invited.dialogs, [], 'no dialog fired');
-}
-
-/** tokenFor reads the accept link of the mail SES local holds for an address. */
-async function tokenFor(address) {
-  for (let i = 0; i < 100; i++) {
-    const store = await (await fetch(`${SES}/store`)).json();
-    const mail = store.emails.find((m) => m.destination.to.includes(address));
-    if (mail) {
-      const m = /accept\?token=([^\s"<]+)/.exec(mail.body.text);
-      assert.ok(m, `accept link in the mail to ${address}`);
-      return decodeURIComponent(m[1]);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no mail to ${address}`);
 }

@@ -7,27 +7,13 @@
 // from Pending invitations, cancelling an invitation, creating and renaming a
 // group.
 import assert from 'node:assert/strict';
-import { env, newPage, run, shot, signIn } from './browser.mjs';
+import { env, newPage, run, shot, signIn, tokenFor } from './browser.mjs';
 
 const CONSOLE = env('CONSOLE_URL');
 const OWNER = env('OWNER_EMAIL');
 const SCHOOL_ID = env('SCHOOL_ID');
 const SES = env('SES_URL');
 
-/** tokenFor reads the accept link of the n-th mail SES local holds for an address. */
-async function tokenFor(address, n) {
-  for (let i = 0; i < 100; i++) {
-    const store = await (await fetch(`${SES}/store`)).json();
-    const mails = store.emails.filter((m) => m.destination.to.includes(address));
-    if (mails.length >= n) {
-      const m = /accept\?token=([^\s"<]+)/.exec(mails[n - 1].body.text);
-      assert.ok(m, `accept link in mail ${n} to ${address}`);
-      return decodeURIComponent(m[1]);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no mail ${n} to ${address}`);
-}
 
 await run(async (browser, mark) => {
   const { page, dialogs } = await newPage(browser);
@@ -122,11 +108,11 @@ await run(async (browser, mark) => {
   await shot(page, '14-invitations.png');
 
   // Resend it: the first link then shows the replaced-invitation page.
-  const firstToken = await tokenFor(`held@${SCHOOL_ID}.school`, 1);
+  const firstToken = await tokenFor(SES, `held@${SCHOOL_ID}.school`, 1);
   await page.waitForTimeout(Number(env('RESEND_INTERVAL_MS')) + 500); // the API refuses a resend within its interval
   await page.locator('tr', { hasText: `held@${SCHOOL_ID}.school` }).getByRole('button', { name: 'Resend' }).click();
   await page.getByText(`Invitation sent again to held@${SCHOOL_ID}.school.`).waitFor();
-  await tokenFor(`held@${SCHOOL_ID}.school`, 2);
+  await tokenFor(SES, `held@${SCHOOL_ID}.school`, 2);
   const old = await newPage(browser);
   await old.page.goto(`${CONSOLE}/accept?token=${encodeURIComponent(firstToken)}`);
   await old.page.getByRole('button', { name: 'Sign in or create a login' }).click();

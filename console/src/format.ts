@@ -1,4 +1,4 @@
-import type { ImportStatus, RowStatus } from './api/types';
+import type { ImportStatus, RowStatus, UserStatus } from './api/types';
 
 /** The import statuses in the words the upload history uses. */
 export const statusLabel: Record<ImportStatus, string> = {
@@ -21,6 +21,9 @@ export function isFinal(s: ImportStatus): boolean {
 export function isRunning(s: ImportStatus): boolean {
   return s === 'validating' || s === 'queued' || s === 'importing';
 }
+
+/** A user's status as the console says it. */
+export const userStatusLabel: Record<UserStatus, string> = { active: 'Active', invited: 'Invited', removed: 'Removed' };
 
 export const rowStatusLabel: Record<RowStatus, string> = {
   valid: 'Valid',

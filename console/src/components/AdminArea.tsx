@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Api } from '../api/client';
-import type { Me } from '../api/types';
+import type { Me, Membership } from '../api/types';
 import { go, href, useRoute } from '../routes';
 import { HistoryPage } from './HistoryPage';
 import { ImportStart } from './ImportStart';
@@ -70,16 +70,17 @@ export function AdminArea({ api, email, onSignOut }: { api: Api; email: string; 
       <main>
         {error && <Notice kind="error">{error}</Notice>}
         {!me && !error && <p role="status">Loading your schools…</p>}
-        {me && <Page route={route} api={api} me={me} adminSchools={admin.map((s) => s.schoolId)} email={email} />}
+        {me && <Page route={route} api={api} me={me} admin={admin} email={email} />}
       </main>
     </>
   );
 }
 
-function Page({ route, api, me, adminSchools, email }: { route: ReturnType<typeof useRoute>; api: Api; me: Me; adminSchools: string[]; email: string }) {
+function Page({ route, api, me, admin, email }: { route: ReturnType<typeof useRoute>; api: Api; me: Me; admin: Membership[]; email: string }) {
   if (route.page === 'schools') return <SchoolPicker me={me} />;
   if (route.page === 'notFound') return <Notice kind="error">This page does not exist. <a href="#/">Go to your schools</a></Notice>;
-  if (!adminSchools.includes(route.schoolId)) {
+  const role = admin.find((s) => s.schoolId === route.schoolId)?.role;
+  if (role === undefined) {
     return <Notice kind="error">You are not an administrator of this school. <a href="#/">Go to your schools</a></Notice>;
   }
   switch (route.page) {
@@ -90,14 +91,12 @@ function Page({ route, api, me, adminSchools, email }: { route: ReturnType<typeo
     case 'history':
       return <HistoryPage api={api} schoolId={route.schoolId} />;
     case 'users':
-      return <UsersPage api={api} schoolId={route.schoolId} filters={route} callerRole={me.schools.find((s) => s.schoolId === route.schoolId)?.role ?? ''} />;
+      return <UsersPage api={api} schoolId={route.schoolId} filters={route} callerRole={role} />;
     case 'invitations':
       return <InvitationsPage api={api} schoolId={route.schoolId} />;
     case 'groups':
       return <GroupsPage api={api} schoolId={route.schoolId} />;
-    case 'user': {
-      const role = me.schools.find((s) => s.schoolId === route.schoolId)?.role ?? '';
+    case 'user':
       return <UserPage key={route.email} api={api} schoolId={route.schoolId} email={route.email} caller={{ email: me.email || email, role }} />;
-    }
   }
 }

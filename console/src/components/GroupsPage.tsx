@@ -7,23 +7,20 @@ import { useLatest } from '../useLatest';
 import { InlineError } from './InlineError';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
+import { useAction } from '../useAction';
 
 /** GroupsPage lists the school's groups: create, rename, and delete an empty one. */
 export function GroupsPage({ api, schoolId }: { api: Api; schoolId: string }) {
   const list = useLatest(`groups/${schoolId}`, () => api.groups(schoolId));
   const id = useId();
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const create = async () => {
-    setError(null);
-    try {
+  const [run, error] = useAction();
+  const create = () =>
+    run(async () => {
       await api.createGroup(schoolId, name);
       setName('');
       list.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <section aria-labelledby="groups-title">
       <h1 id="groups-title">Groups</h1>
@@ -47,17 +44,13 @@ function GroupItem({ api, schoolId, group, onChange }: { api: Api; schoolId: str
   const id = useId();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(group.name);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (f: () => Promise<unknown>) => {
-    setError(null);
-    try {
+  const [act, error] = useAction();
+  const run = (f: () => Promise<unknown>) =>
+    act(async () => {
       await f();
       setEditing(false);
       onChange();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <li>
       {editing ? (

@@ -7,6 +7,7 @@ import { useLatest } from '../useLatest';
 import { InlineError } from './InlineError';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
+import { useAction } from '../useAction';
 
 /** mailStatusWords is an invitation's mail as the administrator reads it. */
 export function mailStatusWords(u: User): string {
@@ -31,20 +32,17 @@ export function InvitationsPage({ api, schoolId }: { api: Api; schoolId: string 
   const list = useLatest(`${schoolId}/${cursor ?? ''}`, () => api.invitations(schoolId, cursor));
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [run, error] = useAction();
   const users = list.value?.users ?? [];
   const held = users.filter((u) => u.mailStatus === 'held');
 
-  const act = async (what: () => Promise<string>) => {
-    setError(null);
+  const act = (what: () => Promise<string>) => {
     setMessage(null);
-    try {
+    return run(async () => {
       setMessage(await what());
       setChosen(new Set());
       list.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
+    });
   };
   const sendChosen = () =>
     act(async () => {
@@ -118,17 +116,13 @@ function InvitationRow({ api, schoolId, user, chosen, onChoose, onDone }: {
   api: Api; schoolId: string; user: User; chosen: boolean; onChoose: (on: boolean) => void; onDone: (message: string) => void;
 }) {
   const [asking, setAsking] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [act, error] = useAction();
   const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.email;
-  const run = async (f: () => Promise<unknown>, done: string) => {
-    setError(null);
-    try {
+  const run = (f: () => Promise<unknown>, done: string) =>
+    act(async () => {
       await f();
       onDone(done);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <tr>
       <td>{user.mailStatus === 'held' && <input type="checkbox" aria-label={`Select ${name}`} checked={chosen} onChange={(e) => onChoose(e.target.checked)} />}</td>

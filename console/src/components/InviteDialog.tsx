@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { Api } from '../api/client';
 import type { Group, Role, User } from '../api/types';
 import { InlineError } from './InlineError';
-import { errorText } from './errorText';
+import { useAction } from '../useAction';
 
 /** InviteDialog invites one person: email, names, role or groups, send now or hold. */
 export function InviteDialog({ api, schoolId, groups, callerRole, onInvited }: { api: Api; schoolId: string; groups: Group[]; callerRole: Role; onInvited: (u: User) => void }) {
@@ -14,8 +14,7 @@ export function InviteDialog({ api, schoolId, groups, callerRole, onInvited }: {
   const [group, setGroup] = useState('');
   const [role, setRole] = useState<Role>('');
   const [send, setSend] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [run, error, busy] = useAction();
   if (!open) {
     return (
       <button type="button" className="primary" onClick={() => setOpen(true)}>
@@ -23,22 +22,15 @@ export function InviteDialog({ api, schoolId, groups, callerRole, onInvited }: {
       </button>
     );
   }
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const submit = () =>
+    run(async () => {
       const u = await api.invite(schoolId, { email, firstName: first, lastName: last, role, groups: group ? [group] : [], send });
       setOpen(false);
       setEmail('');
       setFirst('');
       setLast('');
       onInvited(u);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <form role="dialog" aria-labelledby={`${id}-title`} className="editor dialog" onSubmit={(e) => (e.preventDefault(), submit())}>
       <h2 id={`${id}-title`}>Invite someone</h2>

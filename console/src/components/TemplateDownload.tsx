@@ -1,15 +1,13 @@
-import { useState } from 'react';
 import type { Api } from '../api/client';
 import type { ImportKind } from '../api/types';
 import { InlineError } from './InlineError';
-import { errorText } from './errorText';
+import { useAction } from '../useAction';
 
 /** TemplateDownload saves the CSV template of the kind, with the school's groups filled in. */
 export function TemplateDownload({ api, schoolId, kind }: { api: Api; schoolId: string; kind: ImportKind }) {
-  const [error, setError] = useState<string | null>(null);
-  const download = async () => {
-    setError(null);
-    try {
+  const [run, error] = useAction();
+  const download = () =>
+    run(async () => {
       const blob = await api.template(schoolId, kind);
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -19,10 +17,7 @@ export function TemplateDownload({ api, schoolId, kind }: { api: Api; schoolId: 
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+    });
   return (
     <p>
       <button type="button" className="secondary" onClick={download}>

@@ -1,13 +1,14 @@
 import { useId, useState } from 'react';
 import type { Api } from '../api/client';
 import type { Group, Link, Role, School, User } from '../api/types';
-import { when } from '../format';
+import { userStatusLabel, when } from '../format';
 import { href } from '../routes';
 import { useLatest } from '../useLatest';
 import { InlineError } from './InlineError';
 import { mailStatusWords } from './InvitationsPage';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
+import { useAction } from '../useAction';
 
 /** UserPage shows one user and the changes an administrator may make. */
 export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId: string; email: string; caller: { email: string; role: Role } }) {
@@ -29,7 +30,7 @@ export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId:
         <dt>Email</dt>
         <dd>{u.email}</dd>
         <dt>Status</dt>
-        <dd>{u.status === 'active' ? 'Active' : u.status === 'invited' ? 'Invited' : 'Removed'}</dd>
+        <dd>{userStatusLabel[u.status]}</dd>
         {u.userId && (
           <>
             <dt>User id</dt>
@@ -72,29 +73,12 @@ export function UserPage({ api, schoolId, email, caller }: { api: Api; schoolId:
   );
 }
 
-/** useSave runs a change and says how it went. */
-function useSave(): [(f: () => Promise<void>) => Promise<void>, string | null, boolean] {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await f();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return [run, error, busy];
-}
 
 function NamesEditor({ user, onSave }: { user: User; onSave: (first: string, last: string) => Promise<void> }) {
   const id = useId();
   const [first, setFirst] = useState(user.firstName);
   const [last, setLast] = useState(user.lastName);
-  const [run, error, busy] = useSave();
+  const [run, error, busy] = useAction();
   return (
     <form className="editor" onSubmit={(e) => (e.preventDefault(), run(() => onSave(first, last)))}>
       <h2>Name</h2>
@@ -112,7 +96,7 @@ function NamesEditor({ user, onSave }: { user: User; onSave: (first: string, las
 
 function GroupsEditor({ user, groups, onSave }: { user: User; groups: Group[]; onSave: (ids: string[]) => Promise<void> }) {
   const [chosen, setChosen] = useState(() => new Set(user.groups.map((g) => g.id)));
-  const [run, error, busy] = useSave();
+  const [run, error, busy] = useAction();
   const changed = chosen.size !== user.groups.length || user.groups.some((g) => !chosen.has(g.id));
   return (
     <form className="editor" onSubmit={(e) => (e.preventDefault(), run(() => onSave([...chosen])))}>
@@ -146,7 +130,7 @@ function GroupsEditor({ user, groups, onSave }: { user: User; groups: Group[]; o
 function RoleEditor({ user, caller, onSave }: { user: User; caller: { email: string; role: Role }; onSave: (r: Role) => Promise<void> }) {
   const id = useId();
   const [role, setRole] = useState<Role>(user.role);
-  const [run, error, busy] = useSave();
+  const [run, error, busy] = useAction();
   if (user.email === caller.email) return <p className="help">You cannot change your own role.</p>;
   if (user.role === 'owner' && caller.role !== 'owner') return <p className="help">Only an owner can change an owner's role.</p>;
   const choices: [Role, string][] = caller.role === 'owner' ? [['', 'No role'], ['manager', 'Manager'], ['owner', 'Owner']] : [['', 'No role'], ['manager', 'Manager']];
@@ -169,7 +153,7 @@ function RoleEditor({ user, caller, onSave }: { user: User; caller: { email: str
 }
 
 function ResendButton({ onResend }: { onResend: () => Promise<void> }) {
-  const [run, error, busy] = useSave();
+  const [run, error, busy] = useAction();
   return (
     <p>
       <button type="button" className="secondary" disabled={busy} onClick={() => run(onResend)}>
@@ -183,7 +167,7 @@ function ResendButton({ onResend }: { onResend: () => Promise<void> }) {
 /** RemoveButton asks, naming the person, before removing them. */
 function RemoveButton({ name, onRemove }: { name: string; onRemove: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
-  const [run, error, busy] = useSave();
+  const [run, error, busy] = useAction();
   return (
     <div className="danger">
       {!asking ? (
@@ -208,7 +192,7 @@ function RemoveButton({ name, onRemove }: { name: string; onRemove: () => Promis
 
 /** Relationships lists a person's students or parents, each with remove. */
 function Relationships({ links, email, onUnlink }: { links: Link[]; email: string; onUnlink: (l: Link) => Promise<void> }) {
-  const [run, error] = useSave();
+  const [run, error] = useAction();
   if (links.length === 0) return null;
   return (
     <section aria-labelledby="rel-title">

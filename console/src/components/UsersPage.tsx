@@ -1,14 +1,12 @@
 import { useEffect, useId, useState } from 'react';
 import type { Api } from '../api/client';
 import type { Role, School, User, UserStatus } from '../api/types';
-import { count, when } from '../format';
+import { count, userStatusLabel, when } from '../format';
 import { go, href, type UserFilters } from '../routes';
 import { useDebounced, useLatest } from '../useLatest';
 import { InviteDialog } from './InviteDialog';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
-
-const statusWords: Record<UserStatus, string> = { active: 'Active', invited: 'Invited', removed: 'Removed' };
 
 /** UsersPage is the school's users: search, the group sidebar with counts, the status filter, pages. */
 export function UsersPage({ api, schoolId, filters, callerRole }: { api: Api; schoolId: string; filters: UserFilters; callerRole: Role }) {
@@ -142,7 +140,7 @@ function UsersTable({ schoolId, users }: { schoolId: string; users: User[] }) {
               </td>
               <td>{u.email}</td>
               <td>
-                <span className={`badge badge-user-${u.status}`}>{statusWords[u.status]}</span>
+                <span className={`badge badge-user-${u.status}`}>{userStatusLabel[u.status]}</span>
               </td>
               <td>{u.joinedAt ? when(u.joinedAt) : ''}</td>
               <td>{u.groups.map((g) => g.name).join(', ')}</td>
