@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -33,8 +32,7 @@ func main() {
 	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
 	var cursors app.CursorSigner
 	if err := cursors.UnmarshalText([]byte(keys.Current)); err != nil {
-		env.Log.Error("cannot start", "err", err)
-		os.Exit(1)
+		env.Fail(err)
 	}
 	store := dynamo.NewStore(dynamodb.NewFromConfig(env.AWS), cfg.TableName).UsersIndex(cfg.UsersIndexTable)
 	newID := func() string { return roster.NewID(time.Now(), rand.Reader) }

@@ -32,13 +32,14 @@ type Env struct {
 func MustLoad(ctx context.Context, cfg any, opts ...func(*awsconfig.LoadOptions) error) Env {
 	e, err := Load(ctx, cfg, opts...)
 	if err != nil {
-		e.fail(err)
+		e.Fail(err)
 	}
 	return e
 }
 
-// fail logs why the function cannot start and exits.
-func (e Env) fail(err error) {
+// Fail logs why the function cannot start and exits, as Lambda expects of
+// a failed init; for a main's own set-up after MustLoad.
+func (e Env) Fail(err error) {
 	e.Log.Error("cannot start", "err", err)
 	os.Exit(1)
 }

@@ -72,7 +72,7 @@ func secretVersion(ctx context.Context, sm SecretReader, arn, stage string) (str
 func (e Env) MustTokenKeys(ctx context.Context, t TokenSecret) TokenKeys {
 	k, err := ReadTokenKeys(ctx, secretsmanager.NewFromConfig(e.AWS), t)
 	if err != nil {
-		e.fail(err)
+		e.Fail(err)
 	}
 	return k
 }
