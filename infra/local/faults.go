@@ -118,6 +118,15 @@ func (s *Stack) SESNewDay() {
 	s.sesProxy.NewDay()
 }
 
+// SESDelivery is one email SES local accepted from the functions.
+type SESDelivery = faults.Delivery
+
+// SESDeliveries returns the emails SES local accepted since the stack
+// started, from the from-th on (counting from 0), in the order sent.
+func (s *Stack) SESDeliveries(from int) []SESDelivery {
+	return s.sesProxy.Deliveries(from)
+}
+
 // SESStats returns what the SES proxy counted since the stack started.
 func (s *Stack) SESStats() SESStats {
 	return s.sesProxy.Stats()

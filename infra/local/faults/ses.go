@@ -37,6 +37,15 @@ type SESProxy struct {
 	today    int64 // emails counted toward the daily quota
 	sends    sendLog
 	stats    Stats
+	calls    int64      // send calls passed on to SES local
+	sent     []Delivery // every email SES local accepted, in order
+}
+
+// Delivery is one email SES local accepted through the proxy.
+type Delivery struct {
+	At   time.Time
+	To   string // the recipient, as the call named it
+	Call int64  // the send call it was in, counting from 1
 }
 
 // NewSESProxy returns a proxy to the SES v2 endpoint at target, with no
@@ -160,9 +169,9 @@ func (p *SESProxy) decide(recipients [][]string) decision {
 }
 
 // succeeded counts the emails of the entries sent whose result, among
-// SES local's results for them in order, is SUCCESS.
-func (d decision) succeeded(results []json.RawMessage) int64 {
-	var sent int64
+// SES local's results for them in order, is SUCCESS, and returns their
+// recipients.
+func (d decision) succeeded(results []json.RawMessage, recipients [][]string) (sent int64, to []string) {
 	k := 0
 	for i, f := range d.fates {
 		if f != fateSend || k >= len(results) {
@@ -171,19 +180,38 @@ func (d decision) succeeded(results []json.RawMessage) int64 {
 		var res entryResult
 		if json.Unmarshal(results[k], &res) == nil && res.Status == "SUCCESS" {
 			sent += d.emails[i]
+			to = append(to, recipients[i]...)
 		}
 		k++
 	}
-	return sent
+	return sent, to
 }
 
 // settle counts the emails SES local sent and gives the quota back for
-// those it did not.
-func (p *SESProxy) settle(sent, failed int64) {
+// those it did not; to are the recipients of those sent.
+func (p *SESProxy) settle(sent, failed int64, to []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stats.Sent += sent
 	p.today = max(p.today-failed, 0)
+	if len(to) > 0 {
+		p.calls++
+		now := p.now()
+		for _, a := range to {
+			p.sent = append(p.sent, Delivery{At: now, To: a, Call: p.calls})
+		}
+	}
+}
+
+// Deliveries returns the emails SES local accepted, from the from-th on
+// (counting from 0), in the order they were sent.
+func (p *SESProxy) Deliveries(from int) []Delivery {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if from >= len(p.sent) {
+		return nil
+	}
+	return append([]Delivery(nil), p.sent[max(from, 0):]...)
 }
 
 func (p *SESProxy) sendBulk(w http.ResponseWriter, r *http.Request) {
@@ -225,7 +253,7 @@ func (p *SESProxy) sendBulk(w http.ResponseWriter, r *http.Request) {
 		resp, respBody, err := p.forward(r, filtered)
 		var out struct{ BulkEmailEntryResults []json.RawMessage }
 		if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(respBody, &out) != nil {
-			p.settle(0, sending)
+			p.settle(0, sending, nil)
 			p.writeForwarded(w, r, resp, respBody, err)
 			return
 		}
@@ -233,12 +261,12 @@ func (p *SESProxy) sendBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	merged, ok := merge(d.fates, results)
 	if !ok {
-		p.settle(0, sending)
+		p.settle(0, sending, nil)
 		http.Error(w, "SES local answered for another number of entries", http.StatusBadGateway)
 		return
 	}
-	sent := d.succeeded(results)
-	p.settle(sent, sending-sent)
+	sent, to := d.succeeded(results, recipients)
+	p.settle(sent, sending-sent, to)
 	b, _ := json.Marshal(map[string]any{"BulkEmailEntryResults": merged})
 	w.Header().Set("Content-Type", "application/json")
 	if id := header.Get("x-amzn-RequestId"); id != "" {
@@ -272,9 +300,9 @@ func (p *SESProxy) sendOne(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, respBody, err := p.forward(r, body)
 	if err == nil && resp.StatusCode == http.StatusOK {
-		p.settle(d.emails[0], 0)
+		p.settle(d.emails[0], 0, req.Destination.recipients())
 	} else {
-		p.settle(0, d.emails[0])
+		p.settle(0, d.emails[0], nil)
 	}
 	p.writeForwarded(w, r, resp, respBody, err)
 }
