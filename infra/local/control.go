@@ -31,9 +31,9 @@ func (s *Stack) InvokeFile(ctx context.Context, function, path string) (lambdart
 	return s.invoke(ctx, function, b)
 }
 
-// Kill ends a function's process at once, as a crash would: the invocation
-// in flight fails with Runtime.ExitError and the next one starts a new
-// process. It reports whether a process was running.
+// Kill ends a function's busy processes at once, as a crash would: each
+// invocation in flight fails with Runtime.ExitError and the next ones start
+// new processes. It reports whether any process was busy.
 func (s *Stack) Kill(function string) bool {
 	f, ok := s.functions[function]
 	if !ok {
@@ -46,6 +46,14 @@ func (s *Stack) Kill(function string) bool {
 func (s *Stack) Invocations(function string) int64 {
 	if f, ok := s.functions[function]; ok {
 		return f.Invocations()
+	}
+	return 0
+}
+
+// PeakConcurrency is the most invocations a function served at once.
+func (s *Stack) PeakConcurrency(function string) int {
+	if f, ok := s.functions[function]; ok {
+		return f.PeakConcurrency()
 	}
 	return 0
 }

@@ -64,8 +64,9 @@ func (s *Stack) buildFunction(ctx context.Context, id string) error {
 	return nil
 }
 
-// startFunctions creates a runtime API endpoint for each function with its
-// resolved environment, Timeout and MemorySize.
+// startFunctions makes each function ready to run with its resolved
+// environment, Timeout and MemorySize, and as many environments at once as
+// its ReservedConcurrentExecutions or, without one, FunctionConcurrency.
 func (s *Stack) startFunctions() error {
 	for _, id := range s.Template.FunctionIDs() {
 		props := s.Template.FunctionProperties(id)
@@ -89,8 +90,24 @@ func (s *Stack) startFunctions() error {
 		if err != nil {
 			return err
 		}
+		concurrency := s.opts.FunctionConcurrency
+		// Resolved inside a map, which drops an AWS::NoValue.
+		reserved, err := s.resolver.Resolve(map[string]any{"v": props["ReservedConcurrentExecutions"]})
+		if err != nil {
+			return fmt.Errorf("function %s: ReservedConcurrentExecutions: %w", id, err)
+		}
+		if v := reserved.(map[string]any)["v"]; v != nil {
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if err != nil {
+				return fmt.Errorf("function %s: ReservedConcurrentExecutions %v", id, v)
+			}
+			if n > 0 {
+				concurrency = n
+			}
+		}
 		f, err := lambdart.New(lambdart.Config{Name: id, Binary: filepath.Join(s.opts.StateDir, "build", id, "bootstrap"),
-			Env: env, Timeout: timeout, MemoryMB: memory, Region: localRegion, Account: localAccount, Log: s.logFile(id)})
+			Env: env, Timeout: timeout, MemoryMB: memory, Region: localRegion, Account: localAccount, Log: s.logFile(id),
+			Concurrency: concurrency})
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func runWithFixture(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	env := map[string]map[string]string{}
-	for _, fn := range []string{"S3Function", "StreamFunction", "DoomedStreamFunction", "ScheduledFunction"} {
+	for _, fn := range []string{"S3Function", "StreamFunction", "DoomedStreamFunction", "ScheduledFunction", "LanesFunction"} {
 		recordFiles[fn] = filepath.Join(dir, fn+".jsonl")
 		env[fn] = map[string]string{"RECORD_FILE": recordFiles[fn]}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -252,5 +253,46 @@ func TestStreamRetriesExhaustedGoToDeadLetters(t *testing.T) {
 	}
 	if pk := recs[0].Dynamodb.Keys["PK"].(*streamtypes.AttributeValueMemberS).Value; pk != "d2" {
 		t.Errorf("the position reads item %s, want d2 (the crashing one)", pk)
+	}
+}
+
+// TestStreamLanes: with a ParallelizationFactor, a slow record holds up the
+// records of its own partition key, in order, and not the others.
+func TestStreamLanes(t *testing.T) {
+	putItem(t, map[string]string{"PK": "slow", "SK": "1", "type": "laned", "sleep": "1500ms"}) // the timeout is 2s
+	putItem(t, map[string]string{"PK": "slow", "SK": "2", "type": "laned"})
+	var others []string
+	for i := range 8 {
+		pk := fmt.Sprint("quick", i)
+		others = append(others, pk)
+		putItem(t, map[string]string{"PK": pk, "SK": "1", "type": "laned"})
+	}
+	var order []string // PK/SK in the order delivered
+	eventually(t, 30*time.Second, "every laned record delivered", func() bool {
+		order = nil
+		for _, b := range streamBatches(t, "LanesFunction") {
+			for _, r := range b {
+				order = append(order, r.Change.Keys["PK"].String()+"/"+r.Change.Keys["SK"].String())
+			}
+		}
+		return len(order) >= 10
+	})
+	at := map[string]int{}
+	for i, k := range order {
+		at[k] = i
+	}
+	if len(order) != 10 || at["slow/1"] > at["slow/2"] {
+		t.Fatalf("deliveries %v: want each once, slow/1 before slow/2", order)
+	}
+	// slow/2 waits behind slow/1 in their lane; records of
+	// other keys in other lanes come before it.
+	ahead := 0
+	for _, pk := range others {
+		if at[pk+"/1"] < at["slow/2"] {
+			ahead++
+		}
+	}
+	if ahead == 0 {
+		t.Errorf("deliveries %v: every record waited for the slow one", order)
 	}
 }

@@ -3,6 +3,7 @@ package local_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,53 @@ func TestInvokeUnknownFunction(t *testing.T) {
 	defer cancel()
 	if _, err := fixture.Invoke(ctx, "NoSuchFunction", []byte(`{}`)); err == nil {
 		t.Fatal("invoking a function the template lacks should fail")
+	}
+}
+
+// TestFunctionScalesAsLambdaDoes: invocations that arrive together each get
+// an instance of their own, up to the function's reserved concurrency;
+// beyond it they wait for a free one.
+func TestFunctionScalesAsLambdaDoes(t *testing.T) {
+	tests := []struct {
+		function  string
+		calls     int
+		wantPeak  int
+		wantProcs int
+	}{
+		{function: "ScalingFunction", calls: 3, wantPeak: 3, wantProcs: 3},
+		{function: "LimitedFunction", calls: 4, wantPeak: 2, wantProcs: 2}, // ReservedConcurrentExecutions: 2
+	}
+	for _, tt := range tests {
+		t.Run(tt.function, func(t *testing.T) {
+			pids := make([]float64, tt.calls)
+			errs := make(chan error, tt.calls)
+			for i := range tt.calls {
+				go func() {
+					r, err := fixture.Invoke(context.Background(), tt.function, []byte(`{"action":"wait","value":"3s"}`))
+					if err == nil && r.FunctionError != "" {
+						err = fmt.Errorf("%s", r.Payload)
+					}
+					var b struct{ Pid float64 }
+					_ = json.Unmarshal(r.Payload, &b)
+					pids[i] = b.Pid
+					errs <- err
+				}()
+			}
+			for range tt.calls {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			distinct := map[float64]bool{}
+			for _, p := range pids {
+				distinct[p] = true
+			}
+			if got := fixture.PeakConcurrency(tt.function); got != tt.wantPeak {
+				t.Errorf("peak concurrency = %d, want %d", got, tt.wantPeak)
+			}
+			if len(distinct) != tt.wantProcs {
+				t.Errorf("%d calls ran in %d processes, want %d", tt.calls, len(distinct), tt.wantProcs)
+			}
+		})
 	}
 }

@@ -114,6 +114,10 @@ type Options struct {
 	// Schedules runs the functions' Schedule events on their rate (make
 	// run); tests leave it off and call RunSchedule.
 	Schedules bool
+	// FunctionConcurrency is how many instances of a function may run at
+	// once when the template reserves it none (default 10; Lambda's is the
+	// account's 1,000, which one machine cannot run).
+	FunctionConcurrency int
 }
 
 // Stack is the whole service running locally.
@@ -269,6 +273,9 @@ func (o *Options) defaults() error {
 	}
 	if o.AsyncRetryDelay == 0 {
 		o.AsyncRetryDelay = time.Second
+	}
+	if o.FunctionConcurrency == 0 {
+		o.FunctionConcurrency = 10
 	}
 	switch rate := o.Faults.SES.MaxSendRate; {
 	case o.SESMaxSendRate == 0 && rate > 0:

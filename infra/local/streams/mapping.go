@@ -15,6 +15,7 @@ type mapping struct {
 	streamARN          string
 	startingPosition   string
 	batchSize          int
+	parallelization    int // concurrent batches per shard, 1 to 10
 	filters            []*Filter
 	reportItemFailures bool
 	bisect             bool
@@ -46,6 +47,7 @@ func readMapping(r *template.Resolver, fn string, ev template.Event) (mapping, e
 	var p struct {
 		StartingPosition           string
 		BatchSize                  *int
+		ParallelizationFactor      *int
 		BisectBatchOnFunctionError bool
 		MaximumRetryAttempts       *int
 		FunctionResponseTypes      []string
@@ -66,6 +68,13 @@ func readMapping(r *template.Resolver, fn string, ev template.Event) (mapping, e
 		batchSize: 100, bisect: p.BisectBatchOnFunctionError, maxRetries: -1, destination: p.DestinationConfig.OnFailure.Destination}
 	if p.BatchSize != nil {
 		m.batchSize = *p.BatchSize
+	}
+	m.parallelization = 1
+	if f := p.ParallelizationFactor; f != nil {
+		if *f < 1 || *f > 10 {
+			return mapping{}, fmt.Errorf("%s event %s: ParallelizationFactor %d is not between 1 and 10", fn, ev.Name, *f)
+		}
+		m.parallelization = *f
 	}
 	if p.MaximumRetryAttempts != nil {
 		m.maxRetries = *p.MaximumRetryAttempts

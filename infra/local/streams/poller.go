@@ -1,13 +1,13 @@
 // Package streams runs a template's DynamoDB event source mappings as
-// Lambda does: it polls the table's stream shard by shard, filters records
-// with the mapping's FilterCriteria, delivers them in batches, and retries,
-// bisects and dead-letters failed batches.
+// Lambda does: it reads every shard of the table's stream, filters records
+// with the mapping's FilterCriteria, delivers them in batches through the
+// mapping's ParallelizationFactor lanes (a partition key's records in order
+// in one lane), and retries, bisects and dead-letters failed batches.
 package streams
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,7 +19,6 @@ import (
 
 	"github.com/schoolroster/rosterimport/internal/backoff"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
@@ -38,9 +37,9 @@ type Config struct {
 	StateDir string        // checkpoints and dead letters; "" keeps checkpoints in memory, dead letters nowhere
 }
 
-// Poller runs one mapping: it reads every shard in order, filters,
-// batches and delivers records, and retries, bisects and dead-letters as
-// Lambda's stream event source does.
+// Poller runs one mapping: it reads every shard (a child after its
+// parent), filters, batches and delivers records, and retries, bisects and
+// dead-letters as Lambda's stream event source does.
 type Poller struct {
 	m        mapping
 	client   *dynamodbstreams.Client
@@ -68,13 +67,16 @@ func (p *Poller) Function() string { return p.m.function }
 // like, for tests of what re-drives lost work.
 func (p *Poller) LoseRecords(on bool) { p.lose.Store(on) }
 
-// Run polls until ctx ends.
+// Run polls until ctx ends: every shard the stream reports is read once
+// its parent has been read to its end, all at once.
 func (p *Poller) Run(ctx context.Context) {
 	p.checkpoints, p.done = map[string]string{}, map[string]bool{}
 	p.loadCheckpoints()
-	iters := map[string]*string{}
+	running := map[string]bool{}
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for ctx.Err() == nil {
-		shards, err := p.shards(ctx)
+		desc, err := p.describe(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.log.Warn("describe stream", "function", p.m.function, "err", err)
@@ -82,73 +84,67 @@ func (p *Poller) Run(ctx context.Context) {
 			sleep(ctx, p.poll)
 			continue
 		}
-		busy := false
-		for _, sh := range shards {
+		for _, sh := range desc.Shards {
 			id := *sh.ShardId
-			if p.done[id] || (sh.ParentShardId != nil && !p.parentDone(shards, *sh.ParentShardId)) {
+			if running[id] || p.isDone(id) || (sh.ParentShardId != nil && !p.parentDone(desc.Shards, *sh.ParentShardId)) {
 				continue
 			}
-			if iters[id] == nil {
-				it, err := p.iterator(ctx, id)
-				if err != nil {
-					p.log.Warn("shard iterator", "function", p.m.function, "shard", id, "err", err)
-					continue
+			running[id] = true
+			run := &shardRun{p: p, shard: id, hash: hashKey(desc.KeySchema)}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if run.run(ctx) {
+					p.mu.Lock()
+					p.done[id] = true
+					p.mu.Unlock()
 				}
-				iters[id] = it
-			}
-			out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iters[id], Limit: aws.Int32(1000)})
-			if err != nil {
-				var expired *types.ExpiredIteratorException
-				if errors.As(err, &expired) {
-					iters[id] = nil
-				} else if ctx.Err() == nil {
-					p.log.Warn("get records", "function", p.m.function, "shard", id, "err", err)
-				}
-				continue
-			}
-			if len(out.Records) > 0 {
-				busy = true
-				if !p.handle(ctx, id, out.Records) {
-					return // stopped mid-way; the checkpoint says where to resume
-				}
-			}
-			iters[id] = out.NextShardIterator
-			if out.NextShardIterator == nil {
-				p.mu.Lock()
-				p.done[id] = true
-				p.mu.Unlock()
-			}
+			}()
 		}
-		if !busy {
-			sleep(ctx, p.poll)
+		sleep(ctx, p.poll*5) // new shards are rare; records are read by the shards' own loops
+	}
+}
+
+func hashKey(schema []types.KeySchemaElement) string {
+	for _, k := range schema {
+		if k.KeyType == types.KeyTypeHash {
+			return *k.AttributeName
 		}
 	}
+	return ""
+}
+
+func (p *Poller) isDone(shard string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done[shard]
 }
 
 func (p *Poller) parentDone(shards []types.Shard, parent string) bool {
 	for _, s := range shards {
 		if *s.ShardId == parent {
-			return p.done[parent]
+			return p.isDone(parent)
 		}
 	}
 	return true // the parent has been trimmed
 }
 
-func (p *Poller) shards(ctx context.Context) ([]types.Shard, error) {
-	var shards []types.Shard
+// describe returns the stream's key schema and all its shards.
+func (p *Poller) describe(ctx context.Context) (types.StreamDescription, error) {
+	var desc types.StreamDescription
 	in := &dynamodbstreams.DescribeStreamInput{StreamArn: &p.m.streamARN}
 	for {
 		out, err := p.client.DescribeStream(ctx, in)
 		if err != nil {
-			return nil, err
+			return desc, err
 		}
-		shards = append(shards, out.StreamDescription.Shards...)
+		desc.KeySchema = out.StreamDescription.KeySchema
+		desc.Shards = append(desc.Shards, out.StreamDescription.Shards...)
 		if out.StreamDescription.LastEvaluatedShardId == nil {
-			break
+			return desc, nil
 		}
 		in.ExclusiveStartShardId = out.StreamDescription.LastEvaluatedShardId
 	}
-	return shards, nil
 }
 
 func (p *Poller) iterator(ctx context.Context, shard string) (*string, error) {
@@ -169,38 +165,6 @@ func (p *Poller) iterator(ctx context.Context, shard string) (*string, error) {
 		return nil, err
 	}
 	return out.ShardIterator, nil
-}
-
-// handle filters one read of a shard and delivers the matching records in
-// batches; it returns false if the stack stopped before they were handled.
-func (p *Poller) handle(ctx context.Context, shard string, recs []types.Record) bool {
-	var batch []map[string]any
-	flush := func() bool {
-		if len(batch) == 0 {
-			return true
-		}
-		if !p.deliver(ctx, shard, batch, false) {
-			return false
-		}
-		p.checkpoint(shard, batch[len(batch)-1]["dynamodb"].(map[string]any)["SequenceNumber"].(string))
-		batch = nil
-		return true
-	}
-	for _, r := range recs {
-		ev := p.lambdaRecord(r)
-		if !p.matches(ev) {
-			continue
-		}
-		batch = append(batch, ev)
-		if len(batch) >= p.m.batchSize && !flush() {
-			return false
-		}
-	}
-	if !flush() {
-		return false
-	}
-	p.checkpoint(shard, *recs[len(recs)-1].Dynamodb.SequenceNumber)
-	return true
 }
 
 func (p *Poller) matches(ev map[string]any) bool {
