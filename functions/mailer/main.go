@@ -36,15 +36,17 @@ func main() {
 	// send it again. SES keeps the default: the mailer handles its waits.
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS, func(o *dynamodb.Options) { o.Retryer = lambdaenv.PatientRetryer() }))
 	sender := mail.NewSender(sesv2.NewFromConfig(env.AWS), cfg.Sender, cfg.TemplateName)
-	rate, err := sender.MaxSendRate(ctx)
+	maxRate, err := sender.MaxSendRate(ctx)
 	if err != nil {
 		// Sending still works; pace at the sandbox rate until a new container.
 		env.Log.Warn("could not read the SES sending rate; pacing at 1 email a second", "err", err)
-		rate = 1
+		maxRate = 1
 	}
+	store := dynamo.NewStore(db, cfg.TableName)
+	rate, turn := app.PaceFor(maxRate)
 	mailer := &app.Mailer{
-		Store: dynamo.NewStore(db, cfg.TableName), Sender: sender, Sealer: keys.Sealer, AppBaseURL: cfg.AppBaseURL, DailyLimit: cfg.DailyLimit,
-		Pacer: &app.Pacer{Rate: rate}, Now: time.Now, Log: env.Log,
+		Store: store, Sender: sender, Sealer: keys.Sealer, AppBaseURL: cfg.AppBaseURL, DailyLimit: cfg.DailyLimit,
+		Pacer: &app.AccountPacer{Store: store, Rate: rate, Now: time.Now}, TurnSize: turn, Now: time.Now, Log: env.Log,
 	}
 	counters := append(eventsource.DynamoDBRequests(db), eventsource.Counter{Name: "sesCalls", Load: sender.Calls.Load})
 	h := &eventsource.QueuedMails{Mailer: mailer, Log: env.Log, Counters: counters}

@@ -25,6 +25,39 @@ type fakeMailerStore struct {
 	sent   []roster.SentMail
 	failed map[string]string
 	day    int // sends reserved today
+	turns  map[string]roster.MailTurn // by school
+	opened []QueuedMail              // turn records to deliver, in the order opened
+}
+
+func (f *fakeMailerStore) QueuedMails(_ context.Context, school string, limit int) ([]roster.MailRef, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []roster.MailRef
+	for _, e := range slices.Sorted(maps.Keys(f.states)) {
+		if st := f.states[e]; st.SchoolID == school && st.Status == roster.StatusInvited && st.MailStatus == roster.MailQueued && len(out) < limit {
+			out = append(out, roster.MailRef{SchoolID: school, Email: e, SendCount: st.SendCount})
+		}
+	}
+	return out, nil
+}
+func (f *fakeMailerStore) MailTurn(_ context.Context, school string) (roster.MailTurn, error) {
+	return f.turns[school], nil
+}
+func (f *fakeMailerStore) OpenMailTurn(_ context.Context, school string, was roster.MailTurn, empty int, now time.Time) (bool, error) {
+	if was != f.turns[school] {
+		return false, nil
+	}
+	t := roster.MailTurn{Turn: was.Turn + 1, Open: true, Empty: empty, At: now}
+	f.turns[school] = t
+	f.opened = append(f.opened, QueuedMail{RecordID: fmt.Sprint("turn-", school, t.Turn), SchoolID: school, Turn: t.Turn})
+	return true, nil
+}
+func (f *fakeMailerStore) CloseMailTurn(_ context.Context, school string, was roster.MailTurn, now time.Time) (bool, error) {
+	if was != f.turns[school] {
+		return false, nil
+	}
+	f.turns[school] = roster.MailTurn{Turn: was.Turn, At: now}
+	return true, nil
 }
 
 func (f *fakeMailerStore) GetSchool(context.Context, string) (roster.School, error) {
@@ -135,7 +168,8 @@ var mailT0 = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
 func newMailerFixture(t *testing.T, emails ...string) *mailerFixture {
 	t.Helper()
 	sealer, _ := roster.NewSealer(strings.Repeat("k", 32))
-	f := &mailerFixture{sealer: sealer, store: &fakeMailerStore{failed: map[string]string{}, notes: map[string]string{}, states: map[string]roster.MailState{}},
+	f := &mailerFixture{sealer: sealer, store: &fakeMailerStore{failed: map[string]string{}, notes: map[string]string{}, states: map[string]roster.MailState{},
+		turns: map[string]roster.MailTurn{}},
 		sender: &fakeSender{outcome: sent}}
 	for _, e := range emails {
 		f.queue(e, 1)
@@ -146,9 +180,33 @@ func newMailerFixture(t *testing.T, emails ...string) *mailerFixture {
 	return f
 }
 
-func (f *mailerFixture) queue(email string, n int) {
-	f.store.states[email] = roster.MailState{SchoolID: "s", Email: email, FirstName: "F", Status: roster.StatusInvited, MailStatus: roster.MailQueued,
-		SendCount: n, SealedToken: f.sealer.Seal("tok-"+email, "s", email)}
+func (f *mailerFixture) queue(email string, n int) { f.queueIn("s", email, n) }
+
+func (f *mailerFixture) queueIn(school, email string, n int) {
+	f.store.states[email] = roster.MailState{SchoolID: school, Email: email, FirstName: "F", Status: roster.StatusInvited, MailStatus: roster.MailQueued,
+		SendCount: n, SealedToken: f.sealer.Seal("tok-"+email, school, email)}
+}
+
+// send delivers the records, then each turn record the mailer opens, as
+// the stream would, until no turn is open; it returns the records to retry
+// and the turns taken after the records.
+func (f *mailerFixture) send(t *testing.T, recs []QueuedMail) (retry []string, turns int) {
+	t.Helper()
+	retry = f.m.Send(context.Background(), recs)
+	for ; len(f.store.opened) > 0; turns++ {
+		if turns > 1000 {
+			t.Fatal("the schools' turns never closed")
+		}
+		next := f.store.opened[0]
+		f.store.opened = f.store.opened[1:]
+		retry = append(retry, f.m.Send(context.Background(), []QueuedMail{next})...)
+	}
+	for school, turn := range f.store.turns {
+		if turn.Open {
+			t.Errorf("%s's turn is still open", school)
+		}
+	}
+	return retry, turns
 }
 
 func records(emails ...string) []QueuedMail {
@@ -171,27 +229,36 @@ func TestMailerSend(t *testing.T) {
 		}
 		return sent(e)
 	}
-	retry := f.m.Send(context.Background(), records("ok@x.school", "dup@x.school", "dup@x.school", // the same send twice
-		"resent@x.school",                                        // an older send: a newer record will come
+	retry, turns := f.send(t, records("ok@x.school", "dup@x.school", "dup@x.school", // the same send twice
+		"resent@x.school",                                        // an older send: the turn sends the newer one
 		"rejected@x.school", "sent@x.school", "claimed@x.school", // claimed by another worker: nothing to send
 		"gone@x.school", "badseal@x.school", "zoe@école.fr", "zoë@x.school"))
 	if len(retry) != 0 {
 		t.Errorf("retry = %v, want none", retry)
 	}
-	if len(f.sender.calls) != 1 || len(f.sender.calls[0]) != 4 {
-		t.Fatalf("calls = %v, want one call with ok, dup, rejected, zoe", f.sender.calls)
+	if len(f.sender.calls) != 1 || len(f.sender.calls[0]) != 5 {
+		t.Fatalf("calls = %v, want one call with dup, ok, rejected, resent, zoe", f.sender.calls)
 	}
-	if got := f.sender.calls[0][0]; got.AcceptURL != "https://app.school/accept?token=tok-ok%40x.school" || got.SchoolName != "Hill & Dale" {
+	// One turn sent it all; one more looked and found nothing; then the
+	// turn closed.
+	if turns != 1 {
+		t.Errorf("%d turns after the first, want 1", turns)
+	}
+	byTo := map[string]Email{}
+	for _, e := range f.sender.calls[0] {
+		byTo[e.To] = e
+	}
+	if got := byTo["ok@x.school"]; got.AcceptURL != "https://app.school/accept?token=tok-ok%40x.school" || got.SchoolName != "Hill & Dale" {
 		t.Errorf("email = %+v", got)
 	}
-	if got := f.sender.calls[0][3].To; got != "zoe@xn--cole-9oa.fr" {
-		t.Errorf("an IDN domain is sent as %q, want punycode", got)
+	if _, ok := byTo["zoe@xn--cole-9oa.fr"]; !ok {
+		t.Errorf("an IDN domain is not sent in punycode: %v", slices.Collect(maps.Keys(byTo)))
 	}
 	var marked []string
 	for _, s := range f.store.sent {
 		marked = append(marked, s.Email)
 	}
-	if strings.Join(marked, ",") != "ok@x.school,dup@x.school,zoe@école.fr" {
+	if strings.Join(marked, ",") != "dup@x.school,ok@x.school,resent@x.school,zoe@école.fr" {
 		t.Errorf("marked sent = %v", marked)
 	}
 	want := map[string]string{
@@ -232,10 +299,10 @@ func TestMailerWaits(t *testing.T) {
 		wantSleeps int
 	}{
 		{name: "the daily quota runs out mid-way: the rest waits an hour, unsent", n: 120, outcome: quotaAfter(70),
-			wantCalls: 2, want: map[roster.MailStatus]int{roster.MailSent: 70, roster.MailDeferred: 50},
+			wantCalls: 3, want: map[roster.MailStatus]int{roster.MailSent: 70, roster.MailDeferred: 50},
 			wantNote: "Daily sending quota reached; sending resumes at 2026-11-22 10:30 UTC."},
 		{name: "quota spent before the call", n: 60, err: func(int) error { return &SendError{Wait: WaitQuota, Err: errors.New("Daily message quota exceeded.")} },
-			wantCalls: 1, want: map[roster.MailStatus]int{roster.MailDeferred: 60},
+			wantCalls: 2, want: map[roster.MailStatus]int{roster.MailDeferred: 60},
 			wantNote: "Daily sending quota reached; sending resumes at 2026-11-22 10:30 UTC."},
 		{name: "rate exceeded once: tried again after a second", n: 10, err: func(call int) error {
 			if call == 1 {
@@ -267,7 +334,7 @@ func TestMailerWaits(t *testing.T) {
 				f.sender.outcome = tt.outcome
 			}
 			f.sender.err, f.m.DailyLimit = tt.err, tt.limit
-			if retry := f.m.Send(context.Background(), records(emails...)); len(retry) != 0 {
+			if retry, _ := f.send(t, records(emails...)); len(retry) != 0 {
 				t.Errorf("retry = %v, want none: waiting mail must not hold the stream", retry)
 			}
 			if got := f.store.statuses(); !maps.Equal(got, tt.want) {
@@ -283,7 +350,7 @@ func TestMailerWaits(t *testing.T) {
 			}
 			// A redelivered batch sends nothing again.
 			calls := len(f.sender.calls)
-			f.m.Send(context.Background(), records(emails...))
+			f.send(t, records(emails...))
 			if len(f.sender.calls) != calls {
 				t.Errorf("a redelivery called SES again")
 			}
@@ -291,24 +358,131 @@ func TestMailerWaits(t *testing.T) {
 	}
 }
 
-func TestPacer(t *testing.T) {
+// fakePace is the SENDPACE item: slots handed out one after another.
+type fakePace struct{ tat time.Time }
+
+func (p *fakePace) ReserveSend(_ context.Context, now time.Time, d time.Duration) (time.Time, error) {
+	start := now
+	if p.tat.After(now) {
+		start = p.tat
+	}
+	p.tat = start.Add(d)
+	return start, nil
+}
+
+func TestAccountPacer(t *testing.T) {
+	// Two mailers share one pace: calls of 50 at 100 emails a second go
+	// half a second apart whichever mailer makes them.
+	pace := &fakePace{}
 	var waits []time.Duration
-	p := &Pacer{Rate: 100, sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
-	for i := 0; i < 4; i++ {
+	mk := func() *AccountPacer {
+		return &AccountPacer{Store: pace, Rate: 100, Now: func() time.Time { return mailT0 },
+			Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+	}
+	a, b := mk(), mk()
+	for _, p := range []*AccountPacer{a, b, a, b} {
 		if err := p.Wait(context.Background(), 50); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// 50 emails at 100 a second take half a second: batch k may go k/2 s
-	// after the first (no time passes in the fake sleep, so the waits show
-	// the schedule).
-	if len(waits) != 3 {
-		t.Fatalf("waits = %v, want the first batch at once and three waits", waits)
+	want := []time.Duration{500 * time.Millisecond, time.Second, 1500 * time.Millisecond}
+	if !slices.Equal(waits, want) {
+		t.Errorf("waits = %v, want %v (the first call at once)", waits, want)
 	}
-	for i, w := range waits {
-		want := time.Duration(i+1) * 500 * time.Millisecond
-		if w < want-10*time.Millisecond || w > want {
-			t.Errorf("wait %d = %v, want about %v", i, w, want)
+}
+
+func TestPaceFor(t *testing.T) {
+	tests := []struct {
+		max      float64
+		wantRate float64
+		wantTurn int
+	}{
+		{max: 1000, wantRate: 950, wantTurn: 50},
+		{max: 200, wantRate: 180, wantTurn: 20},
+		{max: 14, wantRate: 13, wantTurn: 1},
+		{max: 1, wantRate: 0.5, wantTurn: 1},
+	}
+	for _, tt := range tests {
+		rate, turn := PaceFor(tt.max)
+		if rate != tt.wantRate || turn != tt.wantTurn {
+			t.Errorf("PaceFor(%v) = %v, %d; want %v, %d", tt.max, rate, turn, tt.wantRate, tt.wantTurn)
 		}
+		// Calls of turn emails spaced at rate: within any one second at
+		// most floor(rate/turn)+1 calls.
+		if got := (float64(int(rate/float64(turn))) + 1) * float64(turn); got > tt.max && tt.max >= 2 {
+			t.Errorf("PaceFor(%v): up to %v emails within a second", tt.max, got)
+		}
+	}
+}
+
+// TestMailerTurns: schools send in turns. Records of a school whose turn is
+// open are wake-ups only; a small school in the same stream lane as a big
+// one is sent after one of the big school's turns, not after all of them.
+func TestMailerTurns(t *testing.T) {
+	f := newMailerFixture(t)
+	var big []string
+	for i := range 200 {
+		e := fmt.Sprintf("b%03d@big.school", i)
+		big = append(big, e)
+		f.queueIn("big", e, 1)
+	}
+	small := []string{"s1@small.school", "s2@small.school"}
+	for _, e := range small {
+		f.queueIn("small", e, 1)
+	}
+	// The lane holds the big school's records, then the small school's.
+	var lane []QueuedMail
+	for _, e := range big {
+		lane = append(lane, QueuedMail{RecordID: e, SchoolID: "big", Email: e, SendCount: 1})
+	}
+	for _, e := range small {
+		lane = append(lane, QueuedMail{RecordID: e, SchoolID: "small", Email: e, SendCount: 1})
+	}
+	for len(lane) > 0 {
+		n := min(len(lane), MaxBulk)
+		if retry := f.m.Send(context.Background(), lane[:n]); len(retry) != 0 {
+			t.Fatalf("retry %v", retry)
+		}
+		lane = lane[n:]
+	}
+	// Only the first batch took the big school's turn; its later records
+	// were passed over, and the small school had its turn at once.
+	sentTo := func() map[string]int {
+		out := map[string]int{}
+		for _, c := range f.sender.calls {
+			for _, e := range c {
+				_, domain, _ := strings.Cut(e.To, "@")
+				out[domain]++
+			}
+		}
+		return out
+	}
+	if got := sentTo(); got["big.school"] != MaxBulk || got["small.school"] != 2 {
+		t.Fatalf("after the lane's records: sent %v, want one turn of the big school and all of the small one", got)
+	}
+	// The big school's next turns come from its turn records.
+	// Three more full turns of the big school and two that find nothing
+	// (the first could be the index lagging); one of the small school that
+	// finds nothing after its short one.
+	if _, turns := f.send(t, nil); turns != 6 {
+		t.Errorf("%d turns, want 6", turns)
+	}
+	if got := sentTo(); got["big.school"] != 200 || got["small.school"] != 2 || len(f.store.sent) != 202 {
+		t.Errorf("in the end sent %v, marked %d", got, len(f.store.sent))
+	}
+
+	// A turn record of a turn that has moved on does nothing; an open turn
+	// whose record was lost is taken by the school's next mail record.
+	f.queueIn("small", "s3@small.school", 1)
+	f.store.turns["small"] = roster.MailTurn{Turn: 9, Open: true, At: mailT0}
+	calls := len(f.sender.calls)
+	f.m.Send(context.Background(), []QueuedMail{{RecordID: "old", SchoolID: "small", Turn: 3}, {RecordID: "s3", SchoolID: "small", Email: "s3@small.school", SendCount: 1}})
+	if len(f.sender.calls) != calls {
+		t.Fatal("sent while the school's turn was open and fresh")
+	}
+	f.store.turns["small"] = roster.MailTurn{Turn: 9, Open: true, At: mailT0.Add(-TurnStale - time.Second)}
+	f.m.Send(context.Background(), []QueuedMail{{RecordID: "s3", SchoolID: "small", Email: "s3@small.school", SendCount: 1}})
+	if len(f.sender.calls) != calls+1 {
+		t.Fatal("a lost turn held the school's mail")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/schoolroster/rosterimport/internal/backoff"
@@ -79,34 +78,58 @@ func waitNote(w Wait, due time.Time) string {
 	return "The mail service did not answer; trying again at " + at + "."
 }
 
-// Pacer spaces sends to a rate (emails a second) within an invocation.
-type Pacer struct {
-	Rate  float64
-	mu    sync.Mutex
-	next  time.Time
-	sleep func(context.Context, time.Duration) error
+// AccountPacer keeps every mailer of the account, together, to its sending
+// rate: each bulk call of n emails takes the account's next slot of n/Rate
+// seconds from a store they all share, and waits for it to start.
+type AccountPacer struct {
+	Store interface {
+		// ReserveSend takes the next slot of length d and returns when it starts.
+		ReserveSend(ctx context.Context, now time.Time, d time.Duration) (time.Time, error)
+	}
+	Rate  float64 // emails a second; see PaceFor
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error // default backoff.Sleep
 }
 
-// Wait blocks until n more emails may be sent.
-func (p *Pacer) Wait(ctx context.Context, n int) error {
-	if p == nil || p.Rate <= 0 {
+var _ SendPacer = (*AccountPacer)(nil)
+
+// Wait takes a slot for n emails and blocks until it starts.
+// Errors: the store's faults; ctx's end.
+func (p *AccountPacer) Wait(ctx context.Context, n int) error {
+	if p.Rate <= 0 || n <= 0 {
 		return nil
 	}
-	p.mu.Lock()
-	now := time.Now()
-	if p.next.Before(now) {
-		p.next = now
+	now := p.Now()
+	at, err := p.Store.ReserveSend(ctx, now, time.Duration(float64(n)/p.Rate*float64(time.Second)))
+	if err != nil {
+		return err
 	}
-	wait := p.next.Sub(now)
-	p.next = p.next.Add(time.Duration(float64(n) / p.Rate * float64(time.Second)))
-	p.mu.Unlock()
+	wait := at.Sub(now)
 	if wait <= 0 {
 		return nil
 	}
-	if p.sleep != nil {
-		return p.sleep(ctx, wait)
+	if p.Sleep != nil {
+		return p.Sleep(ctx, wait)
 	}
 	return backoff.Sleep(ctx, wait)
+}
+
+// pace waits for a slot for n emails; without a Pacer, none is waited for.
+func (m *Mailer) pace(ctx context.Context, n int) error {
+	if m.Pacer == nil {
+		return nil
+	}
+	return m.Pacer.Wait(ctx, n)
+}
+
+// PaceFor returns, for an account allowed maxRate emails a second, the
+// rate to pace at and the most emails a turn sends (one call). Calls of up
+// to turn emails spaced at rate never put more than maxRate within any one
+// second (rate + turn <= maxRate); slow accounts keep at least half their
+// rate.
+func PaceFor(maxRate float64) (rate float64, turn int) {
+	turn = max(1, min(MaxBulk, int(maxRate/10)))
+	return max(maxRate-float64(turn), maxRate/2), turn
 }
 
 // sendRun sends one school's claimed mail of one invocation.
@@ -129,7 +152,8 @@ func (r *sendRun) send(ctx context.Context, todo []pending) {
 				r.deferAll(ctx, batch, r.stopped)
 				continue
 			}
-			if err := r.m.Pacer.Wait(ctx, n); err != nil {
+			if err := r.m.pace(ctx, n); err != nil {
+				r.log.Warn("no sending slot; mail deferred", "count", len(batch)+len(todo), "err", err)
 				r.deferAll(ctx, append(batch, todo...), WaitUnavailable)
 				return
 			}
@@ -172,12 +196,12 @@ func (r *sendRun) sendBatch(ctx context.Context, batch []pending) (again []pendi
 		p := batch[i]
 		switch {
 		case o.Err == nil:
-			sent = append(sent, roster.SentMail{SchoolID: p.rec.SchoolID, Email: p.rec.Email, SendCount: p.rec.SendCount, MessageID: o.MessageID})
+			sent = append(sent, roster.SentMail{SchoolID: p.ref.SchoolID, Email: p.ref.Email, SendCount: p.ref.SendCount, MessageID: o.MessageID})
 		case o.Permanent:
 			// The service's own text goes to the log; the user's record (and
 			// the clients that read it) get a code's message of ours.
 			r.log.Warn("invitation refused by SES", "code", o.Code, "err", o.Err)
-			if err := r.m.Store.MarkMailFailed(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, refusal(o.Code)); err != nil {
+			if err := r.m.Store.MarkMailFailed(ctx, p.ref.SchoolID, p.ref.Email, p.ref.SendCount, refusal(o.Code)); err != nil {
 				r.log.Error("mark mail failed; the sweeper will re-drive it", "err", err)
 			}
 		default:
@@ -225,7 +249,7 @@ func (r *sendRun) deferAll(ctx context.Context, ps []pending, wait Wait) {
 	note := waitNote(wait, due)
 	r.log.Warn("invitations deferred", "count", len(ps), "wait", wait, "due", due)
 	for _, p := range ps {
-		if err := r.m.Store.DeferMail(ctx, p.rec.SchoolID, p.rec.Email, p.rec.SendCount, note, due); err != nil {
+		if err := r.m.Store.DeferMail(ctx, p.ref.SchoolID, p.ref.Email, p.ref.SendCount, note, due); err != nil {
 			r.log.Error("defer mail; the sweeper will re-drive it", "err", err)
 		}
 	}

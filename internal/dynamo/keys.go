@@ -22,6 +22,13 @@
 // (n: a hash of the item's keys, so writes spread over DueShards
 // partitions) and GSI3SK = the Unix second by which it must have moved on.
 //
+// GSI4 is a school's mail queue: an invitation whose mail is queued
+// carries GSI4PK=MAILQ#{school}, and the index sorts on its mailQueuedAt,
+// so the mailer takes a school's oldest queued mail with one Query.
+//
+//	mail turn     SCHOOL#{school}               MAILTURN                  (the school's turn at sending; see mailturn.go)
+//	send pace     ACCOUNT                       SENDPACE                  (the account's next free sending time, for every mailer)
+//
 // A user's GSI1 keys stand while its invitation token is live (pending or
 // accepted) and go when the token dies (resent, cancelled, removed).
 //
@@ -52,6 +59,9 @@
 //   - claim an invitation for sending: conditional UpdateItem queued → sending
 //   - a school's sends today:          UpdateItem ADD on the MAILDAY# item, conditional on the limit
 //   - work past its bound (sweeper):   Query GSI3 GSI3PK=DUE#n, GSI3SK <= now, for each n
+//   - a school's oldest queued mail:   Query GSI4 GSI4PK=MAILQ#school, ascending
+//   - a school's turn at sending:      GetItem / conditional UpdateItem of the MAILTURN item
+//   - a slot at the account's rate:    conditional UpdateItem of the SENDPACE item
 //
 // Every item carries a "type" attribute so stream filters can pick items.
 // The table's stream images are decoded in stream.go, with these names.
@@ -76,6 +86,7 @@ const (
 	attrGSI2SK = "GSI2SK"
 	attrGSI3PK = "GSI3PK"
 	attrGSI3SK = "GSI3SK"
+	attrGSI4PK = "GSI4PK"
 	attrType   = "type"
 )
 
@@ -145,6 +156,13 @@ const (
 	attrRemovedBy       = "removedBy"
 	attrSub             = "sub"
 
+	// Mail turns and the send pace.
+	attrTurn   = "turn"
+	attrOpen   = "open"
+	attrEmpty  = "empty"
+	attrTurnAt = "turnAt"
+	attrTAT    = "tat" // Unix milliseconds: when the account may next send
+
 	// User index items.
 	attrWords = "words" // " word word ... email": contains(words, " q") finds a word starting with q
 
@@ -169,6 +187,8 @@ const (
 	typeUserID       = "userid"
 	typeRelationship = "relationship"
 	typeMailDay      = "mailday"
+	typeMailTurn     = "mailturn"
+	typeSendPace     = "sendpace"
 )
 
 // GSI1 is the sparse index of live invitation tokens by hash.
@@ -203,6 +223,18 @@ func dueAt(t time.Time) int64 {
 	}
 	return s
 }
+
+// GSI4 is the sparse index of each school's queued mail, oldest first.
+const GSI4 = "GSI4"
+
+// mailQueuePK is the GSI4 partition of a school's queued mail.
+func mailQueuePK(schoolID string) string { return "MAILQ#" + schoolID }
+
+const (
+	mailTurnSK = "MAILTURN"
+	accountPK  = "ACCOUNT"
+	sendPaceSK = "SENDPACE"
+)
 
 func mailDaySK(day string) string { return "MAILDAY#" + day }
 

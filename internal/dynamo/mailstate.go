@@ -41,6 +41,20 @@ func setDue(upd expression.UpdateBuilder, pk, sk string, due time.Time) expressi
 		Set(expression.Name(attrGSI3SK), expression.Value(dueAt(due)))
 }
 
+// setQueued puts an invitation in its school's mail queue (GSI4), or takes
+// it out.
+func setQueued(upd expression.UpdateBuilder, schoolID string, queued bool) expression.UpdateBuilder {
+	if !queued {
+		return upd.Remove(expression.Name(attrGSI4PK))
+	}
+	return upd.Set(expression.Name(attrGSI4PK), expression.Value(mailQueuePK(schoolID)))
+}
+
+// inMailQueue reports whether m's mail waits in its school's queue.
+func inMailQueue(m roster.Member) bool {
+	return m.Status == roster.StatusInvited && m.MailStatus == roster.MailQueued && m.MailQueuedAt != nil
+}
+
 // clearDue takes the item out of GSI3: nothing about it waits any more.
 func clearDue(upd expression.UpdateBuilder) expression.UpdateBuilder {
 	return upd.Remove(expression.Name(attrGSI3PK)).Remove(expression.Name(attrGSI3SK))
@@ -54,10 +68,10 @@ func asFound(d roster.DueItem) expression.ConditionBuilder {
 // failedMail ends a mail for good with the reason an administrator reads:
 // the sealed token, the note and the bound go.
 func failedMail(reason string) expression.UpdateBuilder {
-	return clearDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
+	return setQueued(clearDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailFailed))).
 		Set(expression.Name(attrMailError), expression.Value(reason)).
 		Remove(expression.Name(attrSealedToken)).Remove(expression.Name(attrMailNote)).
-		Remove(expression.Name(attrMailDueAt)))
+		Remove(expression.Name(attrMailDueAt))), "", false)
 }
 
 // updateMail applies upd to one user under cond and reports whether it did
@@ -88,6 +102,7 @@ func (s *Store) updateMail(ctx context.Context, schoolID, email string, upd expr
 func (s *Store) ClaimMail(ctx context.Context, schoolID, email string, sendCount int, due time.Time) (bool, error) {
 	upd := setDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailSending))).
 		Set(expression.Name(attrMailDueAt), expression.Value(due)), schoolPK(schoolID), userSK(email), due)
+	upd = setQueued(upd, schoolID, false)
 	return s.updateMail(ctx, schoolID, email, upd, mailIs(sendCount, roster.MailQueued), "claim mail")
 }
 
@@ -160,6 +175,7 @@ func (s *Store) RequeueMail(ctx context.Context, d roster.DueItem, count bool, n
 	upd := setDue(expression.Set(expression.Name(attrMailStatus), expression.Value(string(roster.MailQueued))).
 		Set(expression.Name(attrMailQueuedAt), expression.Value(now)).
 		Remove(expression.Name(attrMailDueAt)), pk, sk, now.Add(roster.MailRedriveAfter))
+	upd = setQueued(upd, d.SchoolID, true)
 	if count {
 		upd = upd.Add(expression.Name(attrRedrives), expression.Value(1))
 	}

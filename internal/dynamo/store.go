@@ -83,6 +83,7 @@ type userItem struct {
 	GSI2SK          string     `dynamodbav:"GSI2SK"`
 	GSI3PK          string     `dynamodbav:"GSI3PK,omitempty"`
 	GSI3SK          int64      `dynamodbav:"GSI3SK,omitempty"`
+	GSI4PK          string     `dynamodbav:"GSI4PK,omitempty"`
 	SchoolID        string     `dynamodbav:"schoolId"`
 	Email           string     `dynamodbav:"email"`
 	FirstName       string     `dynamodbav:"firstName,omitempty"`
@@ -143,6 +144,9 @@ func userOf(m roster.Member) userItem {
 	}
 	if due := mailDue(m); !due.IsZero() {
 		it.GSI3PK, it.GSI3SK = dueShard(it.PK, it.SK), dueAt(due)
+	}
+	if inMailQueue(m) {
+		it.GSI4PK = mailQueuePK(m.SchoolID)
 	}
 	return it
 }

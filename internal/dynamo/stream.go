@@ -62,6 +62,32 @@ func QueuedMail(img StreamImage) (schoolID, email string, sendCount int, err err
 	return schoolID, email, n, nil
 }
 
+// MailWake is what a mailer's stream record asks for: a school's queued
+// mail (Email and SendCount), or its next turn at sending (Turn > 0).
+type MailWake struct {
+	SchoolID  string
+	Email     string
+	SendCount int
+	Turn      int
+}
+
+// MailWakeOf decodes the new image of a user whose mail became queued, or
+// of a school's mail turn that opened.
+// Errors: when the image lacks the school, the email of a user, or a
+// number where one belongs.
+func MailWakeOf(img StreamImage) (MailWake, error) {
+	if imageString(img, attrType) == typeMailTurn {
+		school := imageString(img, attrSchoolID)
+		turn, err := strconv.Atoi(imageString(img, attrTurn))
+		if school == "" || err != nil || turn <= 0 {
+			return MailWake{}, fmt.Errorf("stream image of a mail turn lacks %s or a %s", attrSchoolID, attrTurn)
+		}
+		return MailWake{SchoolID: school, Turn: turn}, nil
+	}
+	school, email, n, err := QueuedMail(img)
+	return MailWake{SchoolID: school, Email: email, SendCount: n}, err
+}
+
 // imageString returns a string or number attribute of an image, "" when it
 // is missing or of another type (the events accessors would panic).
 func imageString(img StreamImage, name string) string {

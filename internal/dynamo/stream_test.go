@@ -87,3 +87,28 @@ func TestQueuedMail(t *testing.T) {
 		})
 	}
 }
+
+func TestMailWakeOf(t *testing.T) {
+	s, n := events.NewStringAttribute, events.NewNumberAttribute
+	for _, tc := range []struct {
+		name    string
+		img     StreamImage
+		want    MailWake
+		wantErr bool
+	}{
+		{"queued mail", StreamImage{"type": s("user"), "schoolId": s("demo"), "email": s("a@b.school"), "sendCount": n("2")},
+			MailWake{SchoolID: "demo", Email: "a@b.school", SendCount: 2}, false},
+		{"a school's turn", StreamImage{"type": s("mailturn"), "schoolId": s("demo"), "turn": n("7"), "open": events.NewBooleanAttribute(true)},
+			MailWake{SchoolID: "demo", Turn: 7}, false},
+		{"a turn without a number", StreamImage{"type": s("mailturn"), "schoolId": s("demo")}, MailWake{}, true},
+		{"a turn without a school", StreamImage{"type": s("mailturn"), "turn": n("7")}, MailWake{}, true},
+		{"a user without an email", StreamImage{"type": s("user"), "schoolId": s("demo"), "sendCount": n("1")}, MailWake{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := MailWakeOf(tc.img)
+			if (err != nil) != tc.wantErr || (err == nil && got != tc.want) {
+				t.Errorf("MailWakeOf = %+v, %v; want %+v, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -96,8 +97,9 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 	} else {
 		upd = upd.Remove(expression.Name(attrSealedToken))
 	}
-	// In GSI3 as userOf would put the re-invited member: while its mail waits.
+	// In GSI3 and GSI4 as userOf would put the re-invited member: while its mail waits.
 	upd = setDue(upd, schoolPK(inv.SchoolID), userSK(inv.Email), mailDue(m))
+	upd = setQueued(upd, inv.SchoolID, inMailQueue(m))
 	upd = upd.Remove(expression.Name(attrMailNote)).Remove(expression.Name(attrMailDueAt)).Remove(expression.Name(attrRedrives))
 	if inv.Role != roster.RoleNone {
 		upd = upd.Set(expression.Name(attrRole), expression.Value(string(inv.Role)))
@@ -249,4 +251,58 @@ func (s *Store) batchGet(ctx context.Context, schoolID string, sks []string, con
 		keys = keys[n:]
 	}
 	return stats, nil
+}
+
+// SchoolDirectory reads what a preview looks up about a school's people in
+// one Query of its partition's UID# and USER# items (adjacent key ranges):
+// each user's state by email, and the email carrying each user id. It stops
+// once more than maxItems were read and reports complete false; a preview
+// then looks people up in batches instead (see app.Previewer).
+// Errors: EINTERNAL.
+func (s *Store) SchoolDirectory(ctx context.Context, schoolID string, maxItems int) (members map[string]roster.MemberState, ids map[string]string, complete bool, err error) {
+	// "UID#" < "USER#..." < "USER$": the two ranges and nothing between.
+	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).
+		And(expression.Key(attrSK).Between(expression.Value(userIDSK("")), expression.Value("USER$")))
+	proj := expression.NamesList(expression.Name(attrSK), expression.Name(attrEmail), expression.Name(attrStatus),
+		expression.Name(attrInvitedByImport), expression.Name(attrUserID))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithProjection(proj).Build()
+	if err != nil {
+		return nil, nil, false, roster.Internal(err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), ProjectionExpression: expr.Projection(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		Limit: aws.Int32(int32(min(maxItems+1, 1000))), // pages small enough to stop near the budget
+	}
+	members, ids = map[string]roster.MemberState{}, map[string]string{}
+	read := 0
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		if read > maxItems {
+			return nil, nil, false, nil // more to read, and past the budget
+		}
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, false, roster.Internal(fmt.Errorf("read school directory: %w", err))
+		}
+		read += len(out.Items)
+		for _, item := range out.Items {
+			var it struct {
+				SK              string `dynamodbav:"SK"`
+				Email           string `dynamodbav:"email"`
+				Status          string `dynamodbav:"status"`
+				InvitedByImport string `dynamodbav:"invitedByImport"`
+				UserID          string `dynamodbav:"userId"`
+			}
+			if attributevalue.UnmarshalMap(item, &it) != nil {
+				continue
+			}
+			if strings.HasPrefix(it.SK, userPrefix) {
+				members[it.Email] = roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+			} else {
+				ids[it.UserID] = it.Email
+			}
+		}
+	}
+	return members, ids, true, nil
 }

@@ -267,7 +267,8 @@ type InvitationMailer interface {
 
 var _ InvitationMailer = (*app.Mailer)(nil)
 
-// QueuedMails serves the stream records of users whose mail became queued.
+// QueuedMails serves the stream records of users whose mail became queued
+// and of schools' mail turns.
 type QueuedMails struct {
 	Mailer   InvitationMailer
 	Log      *slog.Logger
@@ -283,12 +284,12 @@ func (h *QueuedMails) Handle(ctx context.Context, ev events.DynamoDBEvent) (even
 	queued := make([]app.QueuedMail, 0, len(ev.Records))
 	for _, rec := range ev.Records {
 		seq := rec.Change.SequenceNumber
-		schoolID, email, sendCount, err := dynamo.QueuedMail(rec.Change.NewImage)
+		w, err := dynamo.MailWakeOf(rec.Change.NewImage)
 		if err != nil {
-			h.Log.Error("stream record is not a queued invitation; skipped", "sequenceNumber", seq, "err", err)
+			h.Log.Error("stream record is not a queued invitation or a mail turn; skipped", "sequenceNumber", seq, "err", err)
 			continue
 		}
-		queued = append(queued, app.QueuedMail{RecordID: seq, SchoolID: schoolID, Email: email, SendCount: sendCount})
+		queued = append(queued, app.QueuedMail{RecordID: seq, SchoolID: w.SchoolID, Email: w.Email, SendCount: w.SendCount, Turn: w.Turn})
 	}
 	var resp events.DynamoDBEventResponse
 	for _, id := range h.Mailer.Send(ctx, queued) {

@@ -250,3 +250,21 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+// MailRef names one queued invitation mail: the send it is for.
+type MailRef struct {
+	SchoolID  string
+	Email     string
+	SendCount int
+}
+
+// MailTurn is a school's turn at sending invitation mail. While a school
+// has queued mail its turn is open, and each turn sends a share and opens
+// the next one behind the other schools' work on the stream; a turn that
+// finds nothing left looks once more, then closes.
+type MailTurn struct {
+	Turn  int       // counts the turns taken; 0 before the first
+	Open  bool      // a next turn is on its way
+	Empty int       // turns in a row that found no queued mail
+	At    time.Time // when the last turn was opened
+}
