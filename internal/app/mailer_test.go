@@ -24,9 +24,9 @@ type fakeMailerStore struct {
 	notes  map[string]string
 	sent   []roster.SentMail
 	failed map[string]string
-	day    int // sends reserved today
+	day    int                        // sends reserved today
 	turns  map[string]roster.MailTurn // by school
-	opened []QueuedMail              // turn records to deliver, in the order opened
+	opened []QueuedMail               // turn records to deliver, in the order opened
 }
 
 func (f *fakeMailerStore) QueuedMails(_ context.Context, school string, limit int) ([]roster.MailRef, error) {
