@@ -52,7 +52,12 @@ type Confirmer struct {
 	// does not turn a burst into throttling.
 	WriteRate float64
 	Reserve   time.Duration // time kept in hand before the deadline; default 20s
-	Log       *slog.Logger
+	// Slice is how long one invocation works on an import before it queues
+	// the import again (default 1s). Imports of schools that share a stream
+	// lane so take turns: a school's import of 20 rows waits for a few
+	// slices of the schools ahead of it, never for their whole imports.
+	Slice time.Duration
+	Log   *slog.Logger
 }
 
 func (c *Confirmer) defaults() {
@@ -68,6 +73,9 @@ func (c *Confirmer) defaults() {
 	if c.Reserve <= 0 {
 		c.Reserve = 20 * time.Second
 	}
+	if c.Slice <= 0 {
+		c.Slice = time.Second
+	}
 }
 
 // Queued imports the valid rows of a queued import. claim identifies the
@@ -75,8 +83,9 @@ func (c *Confirmer) defaults() {
 // a crashed attempt stopped; a record for an import that has moved on is
 // ignored. Each chunk of rows is written with create-if-absent puts and then
 // counted once, so counts are exact across retries, crashes and duplicate
-// deliveries. When ctx's deadline comes near, the import is handed to a fresh
-// invocation (queued again) and Queued returns nil.
+// deliveries. After a Slice of work, or when ctx's deadline comes near, the
+// import is handed to a fresh invocation (queued again, behind the work
+// already in its stream lane) and Queued returns nil.
 // Errors: faults to retry (the stream redelivers the record).
 func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string) error {
 	c.defaults()
@@ -137,11 +146,12 @@ var errStopped = errors.New("confirm run stopped")
 // confirmRun is one invocation's work on one claimed import: it gathers the
 // valid rows into chunks and imports each chunk not counted before.
 type confirmRun struct {
-	c       *Confirmer
-	log     *slog.Logger
-	imp     roster.Import
-	claim   string
-	reserve time.Duration // time kept in hand before the deadline
+	c        *Confirmer
+	log      *slog.Logger
+	imp      roster.Import
+	claim    string
+	reserve  time.Duration // time kept in hand before the deadline
+	sliceEnd time.Time     // when the run gives the lane to the schools behind it
 
 	groupIDs       map[string]string // group name (GroupKey) -> id
 	done           map[string]bool   // chunks counted by earlier attempts
@@ -160,7 +170,7 @@ func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp rost
 		// short one imports something before handing off.
 		reserve = min(reserve, time.Until(deadline)/4)
 	}
-	run := &confirmRun{c: c, log: log, imp: imp, claim: claim, reserve: reserve, done: map[string]bool{},
+	run := &confirmRun{c: c, log: log, imp: imp, claim: claim, reserve: reserve, sliceEnd: c.Now().Add(c.Slice), done: map[string]bool{},
 		storedFailures: len(imp.Failures), part: make([]roster.PreviewRow, 0, c.ChunkSize), groupIDs: map[string]string{},
 		pace: rate.NewLimiter(rate.Limit(c.WriteRate), c.Concurrency)}
 	for _, ch := range imp.ChunksDone {
@@ -198,7 +208,7 @@ func (r *confirmRun) chunk(ctx context.Context, k int, rows []roster.PreviewRow)
 	if r.done[strconv.Itoa(k)] {
 		return nil
 	}
-	if r.worked > 0 && timeLow(ctx, r.reserve) {
+	if r.worked > 0 && (timeLow(ctx, r.reserve) || !r.c.Now().Before(r.sliceEnd)) {
 		r.stopErr = r.handOff(ctx, k)
 		return errStopped
 	}
@@ -230,7 +240,7 @@ func (r *confirmRun) handOff(ctx context.Context, next int) error {
 		return nil
 	}
 	if err == nil {
-		r.log.Info("time is running low; import handed to a fresh invocation", "nextChunk", next)
+		r.log.Info("import queued again for its next slice", "nextChunk", next, "timeLow", timeLow(ctx, r.reserve))
 	}
 	return err
 }
