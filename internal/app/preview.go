@@ -102,9 +102,14 @@ func (r *previewRun) validate(ctx context.Context, size int64) error {
 	rowsW := r.p.Files.Create(ctx, rowsKey, "application/x-ndjson")
 	errW := r.p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
 	errFile := csvimport.NewErrorFile(errW)
+	dir, err := r.directory(ctx, size)
+	if err != nil {
+		rowsW.Abort()
+		errW.Abort()
+		return err
+	}
 	sum, err := csvimport.Validate(ctx, body, csvimport.Options{
-		Kind: r.imp.Kind, Groups: names, Directory: memberDirectory{store: r.p.Store, schoolID: schoolID},
-		Limits: r.p.Limits, SizeHint: size,
+		Kind: r.imp.Kind, Groups: names, Directory: dir, Limits: r.p.Limits, SizeHint: size,
 	}, csvimport.Sinks(errFile, &rowsFile{enc: json.NewEncoder(rowsW)}))
 	if err == nil {
 		err = errFile.Close()
@@ -177,6 +182,66 @@ type rowsFile struct{ enc *json.Encoder }
 func (f *rowsFile) Start([]string) error             { return nil }
 func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(r.PreviewRow) }
 
+// directory chooses how the preview looks people up, whichever reads less:
+// one read of the school's users and ids, when the school is small next to
+// the file (a new school's is empty), or batched look-ups of the file's
+// people, in parallel, when the file is small next to the school. The
+// school is read until it costs more than the file's look-ups would, then
+// left for batched look-ups, so the cost is bounded by the smaller of the
+// two (at worst twice it).
+func (r *previewRun) directory(ctx context.Context, size int64) (csvimport.Directory, error) {
+	batched := memberDirectory{store: r.p.Store, schoolID: r.imp.SchoolID}
+	budget := lookupBudget(size)
+	members, ids, complete, err := r.p.Store.SchoolDirectory(ctx, r.imp.SchoolID, budget)
+	if err != nil {
+		return nil, err
+	}
+	if !complete {
+		r.log.Info("look-ups: in batches (the school is larger than the file)", "budget", budget)
+		return batched, nil
+	}
+	r.log.Info("look-ups: one read of the school", "users", len(members), "budget", budget)
+	return schoolDirectory{memberDirectory: batched, members: members, ids: ids}, nil
+}
+
+// lookupBudget is how many of the school's items the preview reads before
+// it turns to batched look-ups: twice the rows a file of size bytes may
+// hold (a users row takes 30 bytes or more). An item read by a Query costs
+// a fraction of a look-up (reads are charged by 4 KB, items are far
+// smaller), so reading up to this many costs no more than the look-ups.
+func lookupBudget(size int64) int {
+	const minRowBytes, perRow, least = 30, 2, 2_000
+	return max(int(size/minRowBytes)*perRow, least)
+}
+
+// schoolDirectory answers the engine's member and id look-ups from one
+// read of the school; relationships are still looked up in batches.
+type schoolDirectory struct {
+	memberDirectory
+	members map[string]roster.MemberState
+	ids     map[string]string
+}
+
+func (d schoolDirectory) Members(_ context.Context, emails []string) (map[string]roster.UserStatus, error) {
+	out := make(map[string]roster.UserStatus, len(emails))
+	for _, e := range emails {
+		if s, ok := d.members[e]; ok {
+			out[e] = s.Status
+		}
+	}
+	return out, nil
+}
+
+func (d schoolDirectory) UserIDs(_ context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if e, ok := d.ids[id]; ok {
+			out[id] = e
+		}
+	}
+	return out, nil
+}
+
 // memberDirectory answers the engine's lookups from the store.
 type memberDirectory struct {
 	store    DirectoryStore
@@ -185,6 +250,9 @@ type memberDirectory struct {
 
 // DirectoryStore is what the preview's look-ups need from storage.
 type DirectoryStore interface {
+	// SchoolDirectory reads the school's users and ids in one Query,
+	// stopping (complete false) past maxItems.
+	SchoolDirectory(ctx context.Context, schoolID string, maxItems int) (members map[string]roster.MemberState, ids map[string]string, complete bool, err error)
 	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
 	// UserIDs returns the email of the user who carries each id.
 	UserIDs(ctx context.Context, schoolID string, ids []string) (map[string]string, error)
@@ -192,7 +260,10 @@ type DirectoryStore interface {
 	Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
 }
 
-var _ csvimport.Directory = memberDirectory{}
+var (
+	_ csvimport.Directory = memberDirectory{}
+	_ csvimport.Directory = schoolDirectory{}
+)
 
 func (d memberDirectory) Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
 	states, err := d.store.MemberStates(ctx, d.schoolID, emails)

@@ -3,8 +3,10 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,18 @@ type fakePreviewStore struct {
 	fakeUsers
 	saveErr error
 	failed  string
+	members map[string]roster.MemberState // the school's users, by email
+	ids     map[string]string             // user id -> email
+	reads   int                           // items SchoolDirectory read
+}
+
+func (f *fakePreviewStore) SchoolDirectory(_ context.Context, _ string, maxItems int) (map[string]roster.MemberState, map[string]string, bool, error) {
+	n := len(f.members) + len(f.ids)
+	f.reads += min(n, maxItems+1)
+	if n > maxItems {
+		return nil, nil, false, nil
+	}
+	return f.members, f.ids, true, nil
 }
 
 var _ PreviewStore = (*fakePreviewStore)(nil)
@@ -32,11 +46,23 @@ func (f *fakePreviewStore) FailImport(_ context.Context, _, _, _, reason string,
 	f.failed = reason
 	return roster.Import{}, nil
 }
-func (f *fakePreviewStore) MemberStates(context.Context, string, []string) (map[string]roster.MemberState, error) {
-	return nil, nil
+func (f *fakePreviewStore) MemberStates(_ context.Context, _ string, emails []string) (map[string]roster.MemberState, error) {
+	out := map[string]roster.MemberState{}
+	for _, e := range emails {
+		if m, ok := f.members[e]; ok {
+			out[e] = m
+		}
+	}
+	return out, nil
 }
-func (f *fakePreviewStore) UserIDs(context.Context, string, []string) (map[string]string, error) {
-	return nil, nil
+func (f *fakePreviewStore) UserIDs(_ context.Context, _ string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if e, ok := f.ids[id]; ok {
+			out[id] = e
+		}
+	}
+	return out, nil
 }
 func (f *fakePreviewStore) Relationships(context.Context, string, []roster.Pair, bool) (map[roster.Pair]roster.Relationship, error) {
 	return nil, nil
@@ -87,6 +113,66 @@ func TestPreviewThatCannotBeSavedFailsWithAReason(t *testing.T) {
 			}
 			if !strings.Contains(string(files.objects["artifacts/s1/IMP1/rows.jsonl"]), "zoe@hill.school") {
 				t.Error("the rows file was not written")
+			}
+		})
+	}
+}
+
+// TestPreviewLookupChoice: the preview reads the whole school when that is
+// cheaper than looking up the file's people, and looks them up in batches
+// otherwise; either way it answers the same.
+func TestPreviewLookupChoice(t *testing.T) {
+	school := func(n int) *fakePreviewStore {
+		f := &fakePreviewStore{members: map[string]roster.MemberState{}, ids: map[string]string{}}
+		for i := range n {
+			e := fmt.Sprintf("p%d@hill.school", i)
+			f.members[e] = roster.MemberState{Status: roster.StatusActive}
+			f.ids[fmt.Sprint("U", i)] = e
+		}
+		return f
+	}
+	tests := []struct {
+		name      string
+		users     int
+		fileBytes int64
+		wantWhole bool
+	}{
+		{name: "a new school and a large file: one read of nothing", users: 0, fileBytes: 15_000_000, wantWhole: true},
+		{name: "a school of 50,000 and a file of 500,000 rows", users: 50_000, fileBytes: 15_000_000, wantWhole: true},
+		{name: "a school of 50,000 and a file of 20 rows", users: 50_000, fileBytes: 600, wantWhole: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := school(tt.users)
+			run := &previewRun{p: &Previewer{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+				log: slog.New(slog.NewTextHandler(io.Discard, nil)), imp: roster.Import{SchoolID: "s1"}}
+			dir, err := run.directory(context.Background(), tt.fileBytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, whole := dir.(schoolDirectory); whole != tt.wantWhole {
+				t.Fatalf("read the whole school = %v, want %v", whole, tt.wantWhole)
+			}
+			if max := lookupBudget(tt.fileBytes) + 1; store.reads > max {
+				t.Errorf("read %d items, more than the budget %d", store.reads, max)
+			}
+			got, err := dir.Members(context.Background(), []string{"p1@hill.school", "nobody@hill.school"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]roster.UserStatus{}
+			if tt.users > 1 {
+				want["p1@hill.school"] = roster.StatusActive
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("Members = %v, want %v", got, want)
+			}
+			ids, _ := dir.UserIDs(context.Background(), []string{"U1", "U999999"})
+			if wantID := map[string]string{}; tt.users > 1 {
+				wantID["U1"] = "p1@hill.school"
+				if !maps.Equal(ids, wantID) {
+					t.Errorf("UserIDs = %v, want %v", ids, wantID)
+				}
 			}
 		})
 	}

@@ -125,7 +125,7 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	links, err := v.opts.Directory.Relationships(ctx, pairs)
+	links, err := inBatches(ctx, pairs, v.opts.BatchSize, v.opts.LookupConcurrency, v.opts.Directory.Relationships)
 	if err != nil {
 		return err
 	}

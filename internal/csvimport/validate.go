@@ -69,6 +69,9 @@ type Options struct {
 	Directory Directory // nil: the school has nobody yet
 	Limits    Limits
 	BatchSize int // keys per Directory call; default 100 (DynamoDB's BatchGetItem)
+	// LookupConcurrency is how many Directory calls may run at once
+	// (default 8): rows are looked up LookupConcurrency batches at a time.
+	LookupConcurrency int
 	// SizeHint is the file's size in bytes when known (the S3 object's), so
 	// the duplicate index starts at about the right size.
 	SizeHint int64
@@ -161,6 +164,9 @@ func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summa
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 100
 	}
+	if opts.LookupConcurrency <= 0 {
+		opts.LookupConcurrency = 8
+	}
 	opts.Limits = opts.Limits.withDefaults()
 	rd, err := NewReader(r, opts.Limits)
 	if err != nil {
@@ -186,7 +192,8 @@ func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summa
 			return nil, err
 		}
 		v.check(rec)
-		if v.lookups >= opts.BatchSize || len(v.pending) >= 4*opts.BatchSize {
+		// Enough to look up LookupConcurrency batches at once.
+		if batch := opts.BatchSize * opts.LookupConcurrency; v.lookups >= batch || len(v.pending) >= 4*batch {
 			if err := v.flush(ctx, sink); err != nil {
 				return nil, err
 			}

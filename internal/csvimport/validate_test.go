@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
@@ -20,10 +22,28 @@ type fakeDirectory struct {
 	pairCalls     []int
 	idCalls       []int
 	err           error
+
+	mu             sync.Mutex // the engine calls it from several goroutines at once
+	inFlight, peak int        // calls running, and the most at once
+}
+
+// call counts a call of n keys into calls while it runs.
+func (f *fakeDirectory) call(calls *[]int, n int) func() {
+	f.mu.Lock()
+	*calls = append(*calls, n)
+	f.inFlight++
+	f.peak = max(f.peak, f.inFlight)
+	f.mu.Unlock()
+	time.Sleep(time.Millisecond) // long enough for the others to start
+	return func() {
+		f.mu.Lock()
+		f.inFlight--
+		f.mu.Unlock()
+	}
 }
 
 func (f *fakeDirectory) UserIDs(_ context.Context, ids []string) (map[string]string, error) {
-	f.idCalls = append(f.idCalls, len(ids))
+	defer f.call(&f.idCalls, len(ids))()
 	out := map[string]string{}
 	for _, id := range ids {
 		if e, ok := f.userIDs[id]; ok {
@@ -34,7 +54,7 @@ func (f *fakeDirectory) UserIDs(_ context.Context, ids []string) (map[string]str
 }
 
 func (f *fakeDirectory) Members(_ context.Context, emails []string) (map[string]roster.UserStatus, error) {
-	f.memberCalls = append(f.memberCalls, len(emails))
+	defer f.call(&f.memberCalls, len(emails))()
 	out := map[string]roster.UserStatus{}
 	for _, e := range emails {
 		if s, ok := f.members[e]; ok {
@@ -45,7 +65,7 @@ func (f *fakeDirectory) Members(_ context.Context, emails []string) (map[string]
 }
 
 func (f *fakeDirectory) Relationships(_ context.Context, pairs []Pair) (map[Pair]string, error) {
-	f.pairCalls = append(f.pairCalls, len(pairs))
+	defer f.call(&f.pairCalls, len(pairs))()
 	out := map[Pair]string{}
 	for _, p := range pairs {
 		if t, ok := f.relationships[p]; ok {
@@ -249,6 +269,9 @@ func TestLookupsAreBatched(t *testing.T) {
 	}
 	if total != 250 || len(dir.memberCalls) != 3 {
 		t.Errorf("lookups = %v, want 3 calls for 250 emails", dir.memberCalls)
+	}
+	if dir.peak != 3 {
+		t.Errorf("at most %d lookups ran at once, want the 3 together", dir.peak)
 	}
 	if sum.Skipped != 1 || sum.Valid != 249 {
 		t.Errorf("valid %d skipped %d", sum.Valid, sum.Skipped)
