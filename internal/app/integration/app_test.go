@@ -179,7 +179,7 @@ func TestConfirmHandsOffAndResumes(t *testing.T) {
 	}
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
 	counting := &countingStore{Store: st}
-	c := &app.Confirmer{Store: counting, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Reserve: time.Minute, Log: quiet}
+	c := &app.Confirmer{Store: counting, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Reserve: time.Minute, Slice: time.Hour, Log: quiet}
 
 	// Time runs low once two chunks are in.
 	low := deadlineCtx{Context: ctx, deadline: func() time.Time {
@@ -225,6 +225,54 @@ func TestConfirmHandsOffAndResumes(t *testing.T) {
 	}
 	if again, _ := st.GetImport(ctx, "handoff", "IMP1"); again.Results != done.Results {
 		t.Errorf("a late record changed the counts: %+v", again.Results)
+	}
+}
+
+// TestConfirmTakesTurns: an import gives its stream lane away after each
+// slice of work, queued again where it stopped, and the invocations its
+// records start finish it with exact counts.
+func TestConfirmTakesTurns(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	mustSchool(t, st, "turns")
+	var b strings.Builder
+	b.WriteString("email,group\n")
+	const n = 95
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "p%02d@turns.school,Staff\n", i)
+	}
+	body := []byte(b.String())
+	key := upload(t, st, files, "turns", "IMP1", body, int64(len(body)))
+	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConfirmImport(ctx, "turns", "IMP1", "head@turns.school", false, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
+	// Each reading of the clock is a tenth of a second later.
+	var ticks atomic.Int64
+	clock := func() time.Time { return time.Unix(1_800_000_000, 0).Add(time.Duration(ticks.Add(1)) * 100 * time.Millisecond) }
+	c := &app.Confirmer{Store: st, Files: files, Sealer: sealer, Now: clock, ChunkSize: 10, Slice: time.Second, Log: quiet}
+
+	turns := 0
+	for ; turns < 50; turns++ {
+		if err := c.Queued(ctx, "turns", "IMP1", fmt.Sprint("seq-", turns)); err != nil {
+			t.Fatal(err)
+		}
+		imp, _ := st.GetImport(ctx, "turns", "IMP1")
+		if imp.Status == roster.ImportCompleted {
+			if imp.Results != (roster.ImportResults{Created: n}) || imp.Progress.Done != n {
+				t.Fatalf("completed with %+v, progress %+v", imp.Results, imp.Progress)
+			}
+			break
+		}
+		if imp.Status != roster.ImportQueued || len(imp.ChunksDone) == 0 {
+			t.Fatalf("after turn %d: %s, chunks %v; want queued again with work done", turns, imp.Status, imp.ChunksDone)
+		}
+	}
+	if turns < 2 {
+		t.Errorf("finished in %d turns: a slice of a second should not hold 10 chunks", turns+1)
 	}
 }
 
