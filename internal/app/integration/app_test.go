@@ -252,7 +252,9 @@ func TestConfirmTakesTurns(t *testing.T) {
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
 	// Each reading of the clock is a tenth of a second later.
 	var ticks atomic.Int64
-	clock := func() time.Time { return time.Unix(1_800_000_000, 0).Add(time.Duration(ticks.Add(1)) * 100 * time.Millisecond) }
+	clock := func() time.Time {
+		return time.Unix(1_800_000_000, 0).Add(time.Duration(ticks.Add(1)) * 100 * time.Millisecond)
+	}
 	c := &app.Confirmer{Store: st, Files: files, Sealer: sealer, Now: clock, ChunkSize: 10, Slice: time.Second, Log: quiet}
 
 	turns := 0
