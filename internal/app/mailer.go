@@ -68,7 +68,7 @@ const TurnStale = 2 * time.Minute
 // Mailer sends invitation emails for queued invitations, fairly between
 // schools and together with every other mailer within the account's rate.
 //
-// Schools send in turns (docs/architecture.md, "Fair sending"): a turn
+// Schools send in turns (docs/architecture.md, "Term start"): a turn
 // sends up to TurnSize of the school's oldest queued mail, then opens the
 // school's next turn, whose stream record comes behind the other schools'
 // work in the same stream lane; records of a school whose turn is open are

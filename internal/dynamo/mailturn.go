@@ -15,8 +15,8 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// Sending is shared between schools in turns (docs/architecture.md, "Fair
-// sending"): each school's queued mail is in GSI4, its turn in the MAILTURN
+// Sending is shared between schools in turns (docs/architecture.md, "Term
+// start"): each school's queued mail is in GSI4, its turn in the MAILTURN
 // item, whose stream record is the school's next turn; and every mailer
 // takes its slots at the account's sending rate from the SENDPACE item.
 
