@@ -76,7 +76,7 @@ func BenchmarkTermStart(b *testing.B) {
 			}
 			confirmTermStart(b, s)
 		}
-		b.ReportMetric(time.Since(began).Seconds(), "confirm-all-s")
+		report(b, time.Since(began).Seconds(), "confirm-all-s")
 
 		done := waitTermStart(b, all, from, time.Duration(envInt(b, "TERMSTART_MINUTES", 60))*time.Minute)
 		if done {
@@ -161,8 +161,8 @@ func reportTermStart(b *testing.B, schools []*termStart, small *termStart, from 
 			toMail = append(toMail, s.lastMail.Sub(s.confirmed).Seconds())
 		}
 	}
-	b.ReportMetric(float64(len(toDone)), "schools-completed")
-	b.ReportMetric(float64(len(toMail)), "schools-all-mailed")
+	report(b, float64(len(toDone)), "schools-completed")
+	report(b, float64(len(toMail)), "schools-all-mailed")
 	for _, m := range []struct {
 		name string
 		v    []float64
@@ -171,12 +171,12 @@ func reportTermStart(b *testing.B, schools []*termStart, small *termStart, from 
 			continue
 		}
 		slices.Sort(m.v)
-		b.ReportMetric(percentile(m.v, 50), m.name+"-p50-s")
-		b.ReportMetric(percentile(m.v, 95), m.name+"-p95-s")
-		b.ReportMetric(m.v[len(m.v)-1], m.name+"-max-s")
+		report(b, percentile(m.v, 50), m.name+"-p50-s")
+		report(b, percentile(m.v, 95), m.name+"-p95-s")
+		report(b, m.v[len(m.v)-1], m.name+"-max-s")
 	}
 	if !small.lastMail.IsZero() && !small.confirmed.IsZero() {
-		b.ReportMetric(small.lastMail.Sub(small.confirmed).Seconds(), "small-school-confirm-to-last-mail-s")
+		report(b, small.lastMail.Sub(small.confirmed).Seconds(), "small-school-confirm-to-last-mail-s")
 	}
 
 	// Lost or twice: every user of every school exactly once, in the
@@ -193,7 +193,7 @@ func reportTermStart(b *testing.B, schools []*termStart, small *termStart, from 
 		}
 		callsPerSecond[sec][d.Call] = true
 	}
-	b.ReportMetric(float64(len(ds)), "mails-delivered")
+	report(b, float64(len(ds)), "mails-delivered")
 	lostMail, twice, lostUsers := 0, 0, 0
 	for _, s := range append(slices.Clone(schools), small) {
 		for u := 0; u < s.users; u++ {
@@ -215,18 +215,18 @@ func reportTermStart(b *testing.B, schools []*termStart, small *termStart, from 
 	for sec, n := range emailsPerSecond {
 		peakEmails, peakCalls = max(peakEmails, n), max(peakCalls, len(callsPerSecond[sec]))
 	}
-	b.ReportMetric(float64(lostUsers), "users-lost")
+	report(b, float64(lostUsers), "users-lost")
 	if done {
-		b.ReportMetric(float64(lostMail), "mails-lost")
+		report(b, float64(lostMail), "mails-lost")
 	} else {
-		b.ReportMetric(float64(lostMail), "mails-not-sent-by-deadline")
+		report(b, float64(lostMail), "mails-not-sent-by-deadline")
 		lostMail = 0
 	}
-	b.ReportMetric(float64(twice), "mails-twice")
-	b.ReportMetric(rate, "ses-rate-emails/s")
-	b.ReportMetric(float64(peakEmails), "peak-emails/s")
-	b.ReportMetric(float64(peakCalls), "peak-ses-calls/s")
-	b.ReportMetric(float64(stack.SESStats().Throttled-thrownBefore), "ses-calls-refused-for-rate")
+	report(b, float64(twice), "mails-twice")
+	report(b, rate, "ses-rate-emails/s")
+	report(b, float64(peakEmails), "peak-emails/s")
+	report(b, float64(peakCalls), "peak-ses-calls/s")
+	report(b, float64(stack.SESStats().Throttled-thrownBefore), "ses-calls-refused-for-rate")
 	if lostUsers != 0 || lostMail != 0 || twice != 0 || float64(peakEmails) > rate {
 		b.Errorf("lost users %d, lost mails %d, mails twice %d, peak %d emails/s over %v", lostUsers, lostMail, twice, peakEmails, rate)
 	}
@@ -272,4 +272,12 @@ func envInt(b *testing.B, name string, def int) int {
 		b.Fatalf("%s=%q: want a positive whole number", name, v)
 	}
 	return n
+}
+
+// report reports a metric and logs it too, so a run that fails still
+// shows what it measured.
+func report(b *testing.B, v float64, unit string) {
+	b.Helper()
+	b.ReportMetric(v, unit)
+	b.Logf("%s: %.2f", unit, v)
 }
