@@ -1,7 +1,8 @@
-// Package lambdart runs a Lambda function the way Lambda does: a Lambda
-// Runtime API endpoint for the function's bootstrap executable, started on
-// the first invocation and kept warm, with Lambda's timeouts, memory limit,
-// crash and init-error results.
+// Package lambdart runs a Lambda function the way Lambda does: processes of
+// the function's bootstrap executable, each with its own Lambda Runtime API
+// endpoint, started as invocations need them (up to the function's
+// concurrency) and kept warm, with Lambda's timeouts, memory limit, crash
+// and init-error results.
 package lambdart
 
 import (
