@@ -111,10 +111,10 @@ func (s *shardRun) read(ctx context.Context, lanes []chan *entry) bool {
 	return false
 }
 
-// laneOf picks a record's lane from its partition key.
+// laneOf picks a record's lane from its partition key; a record without a
+// string key goes to lane 0.
 func (s *shardRun) laneOf(r types.Record) int {
-	n := len(r.Dynamodb.Keys) // without a known key, every record in lane 0 keeps stream order
-	if v, ok := r.Dynamodb.Keys[s.hash].(*types.AttributeValueMemberS); ok && n > 0 {
+	if v, ok := r.Dynamodb.Keys[s.hash].(*types.AttributeValueMemberS); ok {
 		h := fnv.New32a()
 		_, _ = h.Write([]byte(v.Value))
 		return int(h.Sum32() % uint32(s.p.m.parallelization))
