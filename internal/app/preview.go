@@ -210,8 +210,8 @@ func (r *previewRun) directory(ctx context.Context, size int64) (csvimport.Direc
 // a fraction of a look-up (reads are charged by 4 KB, items are far
 // smaller), so reading up to this many costs no more than the look-ups.
 func lookupBudget(size int64) int {
-	const minRowBytes, perRow, least = 30, 2, 2_000
-	return max(int(size/minRowBytes)*perRow, least)
+	const minRowBytes, perRow = 30, 2
+	return max(int(size/minRowBytes)*perRow, 1)
 }
 
 // schoolDirectory answers the engine's member and id look-ups from one
