@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,6 +17,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/schoolroster/rosterimport/infra/local/template"
+	"github.com/schoolroster/rosterimport/internal/backoff"
 )
 
 // Provision creates the tables, buckets and email templates t declares,
@@ -96,10 +98,61 @@ func (pr provisioner) createTable(ctx context.Context, id string, res template.R
 	if err != nil {
 		return err
 	}
+	if err := pr.addIndexes(ctx, in, out.Table); err != nil {
+		return err
+	}
 	if arn := out.Table.LatestStreamArn; arn != nil {
 		pr.r.Attrs[id]["StreamArn"] = *arn
 	}
 	return nil
+}
+
+// addIndexes adds to a table kept from an earlier run (make run's) the
+// global secondary indexes the template has gained since, one at a time, as
+// a stack update would; DynamoDB Local fills them from the items.
+func (pr provisioner) addIndexes(ctx context.Context, want *dynamodb.CreateTableInput, have *ddbtypes.TableDescription) error {
+	existing := map[string]bool{}
+	for _, g := range have.GlobalSecondaryIndexes {
+		existing[aws.ToString(g.IndexName)] = true
+	}
+	for _, g := range want.GlobalSecondaryIndexes {
+		if existing[aws.ToString(g.IndexName)] {
+			continue
+		}
+		_, err := pr.DynamoDB.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+			TableName: want.TableName, AttributeDefinitions: want.AttributeDefinitions,
+			GlobalSecondaryIndexUpdates: []ddbtypes.GlobalSecondaryIndexUpdate{{Create: &ddbtypes.CreateGlobalSecondaryIndexAction{
+				IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
+			}}},
+		})
+		if err != nil {
+			return fmt.Errorf("table %s: add index %s: %w", aws.ToString(want.TableName), aws.ToString(g.IndexName), err)
+		}
+		if err := pr.waitIndex(ctx, want.TableName, g.IndexName); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitIndex waits until a new index is ACTIVE, so no function queries it
+// while it is being filled.
+func (pr provisioner) waitIndex(ctx context.Context, table, index *string) error {
+	for range 600 {
+		out, err := pr.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: table})
+		if err != nil {
+			return err
+		}
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) == aws.ToString(index) && g.IndexStatus == ddbtypes.IndexStatusActive {
+				return nil
+			}
+		}
+		if err := backoff.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("table %s: index %s did not become active in a minute", aws.ToString(table), aws.ToString(index))
 }
 
 func (pr provisioner) createBucket(ctx context.Context, id string, res template.Resource) error {
