@@ -159,24 +159,32 @@ func (c *countingStore) ApplyChunk(ctx context.Context, schoolID, importID, clai
 	return ok, err
 }
 
-func TestConfirmHandsOffAndResumes(t *testing.T) {
+// queuedStaffImport creates school with an import IMP1 of n staff,
+// previewed and confirmed (invitations held): queued for confirm.
+func queuedStaffImport(t *testing.T, st *dynamo.Store, files *blobs.Store, school string, n int) {
+	t.Helper()
 	ctx := context.Background()
-	st, files := parts()
-	mustSchool(t, st, "handoff")
+	mustSchool(t, st, school)
 	var b strings.Builder
 	b.WriteString("email,group\n")
-	const n = 57
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "p%02d@handoff.school,Staff\n", i)
+		fmt.Fprintf(&b, "p%02d@%s.school,Staff\n", i, school)
 	}
 	body := []byte(b.String())
-	key := upload(t, st, files, "handoff", "IMP1", body, int64(len(body)))
+	key := upload(t, st, files, school, "IMP1", body, int64(len(body)))
 	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmImport(ctx, "handoff", "IMP1", "head@handoff.school", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, school, "IMP1", "head@"+school+".school", false, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestConfirmHandsOffAndResumes(t *testing.T) {
+	ctx := context.Background()
+	st, files := parts()
+	const n = 57
+	queuedStaffImport(t, st, files, "handoff", n)
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
 	counting := &countingStore{Store: st}
 	c := &app.Confirmer{Store: counting, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Reserve: time.Minute, Slice: time.Hour, Log: quiet}
@@ -234,21 +242,8 @@ func TestConfirmHandsOffAndResumes(t *testing.T) {
 func TestConfirmTakesTurns(t *testing.T) {
 	ctx := context.Background()
 	st, files := parts()
-	mustSchool(t, st, "turns")
-	var b strings.Builder
-	b.WriteString("email,group\n")
 	const n = 95
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "p%02d@turns.school,Staff\n", i)
-	}
-	body := []byte(b.String())
-	key := upload(t, st, files, "turns", "IMP1", body, int64(len(body)))
-	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ConfirmImport(ctx, "turns", "IMP1", "head@turns.school", false, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	queuedStaffImport(t, st, files, "turns", n)
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
 	// Each reading of the clock is a tenth of a second later.
 	var ticks atomic.Int64
