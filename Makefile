@@ -90,7 +90,7 @@ test: deps console
 ## bench: the benchmarks
 bench: deps
 	$(GO) test -run '^$$' -bench . -skip 'TermStart|Preview500k' -benchmem -timeout 90m ./...
-	@echo "BenchmarkTermStart and BenchmarkPreview500k take most of an hour each; run them on their own (docs/testing.md).
+	@echo "BenchmarkTermStart (up to an hour) and BenchmarkPreview500k (minutes) are left out: run them on their own (docs/testing.md)."
 
 ## deploy: build with SAM and deploy with the default profile of samconfig.toml
 deploy:
