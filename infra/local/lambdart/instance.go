@@ -159,6 +159,9 @@ func (in *instance) next(w http.ResponseWriter, r *http.Request) {
 	f.idle--
 	f.peakBusy = max(f.peakBusy, len(f.instances)-f.idle)
 	f.mu.Unlock()
+	// An invocation queued between this one leaving the queue and idle
+	// counting it saw this instance as idle: look again.
+	_ = f.scale()
 
 	inv.deadline = time.Now().Add(f.cfg.Timeout)
 	time.AfterFunc(f.cfg.Timeout, func() {
