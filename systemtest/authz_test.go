@@ -45,6 +45,8 @@ func authzMatrix() map[string]matrixRow {
 		"GET /schools/{schoolId}/users/{email}":                       {perID("GET", s+"/users/t-%s@authz.school", ""), 200, 0},
 		"PATCH /schools/{schoolId}/users/{email}":                     {perID("PATCH", s+"/users/t-%s@authz.school", `{"firstName":"Changed"}`), 200, 0},
 		"DELETE /schools/{schoolId}/users/{email}":                    {perID("DELETE", s+"/users/x-%s@authz.school", ""), 200, 0},
+		"GET /schools/{schoolId}/users/export.csv":                    {get(s + "/users/export.csv"), 202, 0},
+		"GET /schools/{schoolId}/users/exports/{exportId}":            {get(s + "/users/exports/NOSUCHEXPORT"), 404, 0},
 		"GET /schools/{schoolId}/groups":                              {get(s + "/groups"), 200, 0},
 		"POST /schools/{schoolId}/groups":                             {perID("POST", s+"/groups", `{"name":"New %s"}`), 201, 0},
 		"PATCH /schools/{schoolId}/groups/{groupId}":                  {perID("PATCH", s+"/groups/g-%s", `{"name":"Renamed %[1]s"}`), 200, 0},

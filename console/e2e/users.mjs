@@ -5,8 +5,9 @@
 // relationship removed, no owner-only controls), removing someone after a
 // confirmation that names them, inviting with the mail held and sending it
 // from Pending invitations, cancelling an invitation, creating and renaming a
-// group.
+// group, and exporting every user as a spreadsheet.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { env, newPage, run, shot, signIn, tokenFor } from './browser.mjs';
 
 const CONSOLE = env('CONSOLE_URL');
@@ -137,5 +138,24 @@ await run(async (browser, mark) => {
   await page.getByRole('link', { name: 'Year Seven' }).waitFor();
   await shot(page, '15-groups.png');
   mark('groups');
+
+  // Export every user: the file is prepared in the background, then offered.
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.getByRole('button', { name: 'Export users' }).click();
+  const ready = page.getByText(/^Your export of [\d,]+ users is ready\.$/);
+  await ready.waitFor({ timeout: 60_000 });
+  const exported = Number((await ready.innerText()).replace(/\D/g, ''));
+  await shot(page, '17-export.png');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the users file (CSV)' }).click()]);
+  assert.match(download.suggestedFilename(), new RegExp(`^users-${SCHOOL_ID}-school-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const csv = await readFile(await download.path(), 'utf8');
+  const lines = csv.split('\r\n');
+  assert.equal(lines[0], '\uFEFFemail,first_name,last_name,group,user_id,status', 'the header, after a byte order mark');
+  assert.equal(lines.at(-1), '', 'every line ends with CRLF');
+  assert.equal(lines.length - 2, exported, 'one row a user');
+  assert.ok(lines.includes(`p00@${SCHOOL_ID}.school,Person00,Test,Staff,,invited`), 'an invited user');
+  assert.ok(lines.includes(`zoe@${SCHOOL_ID}.school,Zoë,Zimmer,Parents; Students,,removed`), 'a removed user, groups by name');
+  mark('exported');
   assert.deepEqual(dialogs, [], 'no dialog fired');
 });

@@ -1,6 +1,7 @@
 // Command confirm is the Lambda that does the background work queued in the
-// table: it applies confirmed imports and sends all held invitations, as the
-// stream delivers import and send-job items whose status became queued.
+// table: it applies confirmed imports, sends all held invitations and
+// exports a school's users, as the stream delivers import, send-job and
+// export items whose status became queued.
 package main
 
 import (
@@ -30,11 +31,13 @@ func main() {
 	keys := env.MustTokenKeys(ctx, cfg.TokenSecret)
 	db := dynamo.Count(dynamodb.NewFromConfig(env.AWS))
 	store := dynamo.NewStore(db, cfg.TableName)
+	files := blobs.New(env.S3(cfg.Bucket), cfg.BucketName)
 	confirmer := &app.Confirmer{
-		Store: store, Files: blobs.New(env.S3(cfg.Bucket), cfg.BucketName),
+		Store: store, Files: files,
 		Sealer: keys.Sealer, Now: time.Now, Log: env.Log,
 	}
 	sendJobs := &app.SendJobs{Store: store, Sealer: keys.Sealer, Now: time.Now, Log: env.Log}
-	h := &eventsource.QueuedWork{Confirmer: confirmer, SendJobs: sendJobs, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
+	exports := &app.Exports{Store: store, Files: files, Now: time.Now, Log: env.Log}
+	h := &eventsource.QueuedWork{Confirmer: confirmer, SendJobs: sendJobs, Exports: exports, Log: env.Log, Counters: eventsource.DynamoDBRequests(db)}
 	lambda.Start(h.Handle)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/schoolroster/rosterimport/internal/app"
+	"github.com/schoolroster/rosterimport/internal/blobs"
 	"github.com/schoolroster/rosterimport/internal/dynamo"
 	"github.com/schoolroster/rosterimport/internal/httpapi"
 	"github.com/schoolroster/rosterimport/internal/lambdaenv"
@@ -19,6 +20,7 @@ import (
 
 type config struct {
 	lambdaenv.Table
+	lambdaenv.Bucket // signs download links of users exports
 	lambdaenv.UsersIndex
 	lambdaenv.TokenSecret // seals invitation tokens for the mailer; keys the users list's cursors
 	// How often one person's invitation may be sent again.
@@ -44,6 +46,8 @@ func main() {
 		Groups:   &app.Groups{Store: store, Now: time.Now, NewID: newID},
 		Invitees: &app.Invitees{Store: store, Now: time.Now},
 		SendJobs: &app.SendJobs{Store: store, Now: time.Now, NewID: newID},
+		Exports: &app.Exports{Store: store, Files: blobs.New(env.S3(cfg.Bucket), cfg.BucketName), Now: time.Now, NewID: newID,
+			Log: env.Log, DownloadExpiry: 5 * time.Minute},
 	})
 	lambda.Start(rt.Serve)
 }

@@ -45,6 +45,7 @@ var (
 	_ Presigner         = (*s3.PresignClient)(nil)
 	_ app.ImportFiles   = (*Store)(nil)
 	_ app.ArtifactFiles = (*Store)(nil)
+	_ app.ExportFiles   = (*Store)(nil)
 )
 
 // Store reads and writes one bucket.

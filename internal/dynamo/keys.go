@@ -12,6 +12,7 @@
 //	user          SCHOOL#{school}               USER#{email}              TOKEN#{hash}      SCHOOL#{school}  MEMBER#{email}    SCHOOL#{school}
 //	import        SCHOOL#{school}               IMPORT#{importId}         (import ids sort by time)
 //	send job      SCHOOL#{school}               JOB#{jobId}
+//	users export  SCHOOL#{school}               EXPORT#{exportId}         (export ids sort by time)
 //	user id       SCHOOL#{school}               UID#{userId}              (one per id: ids are unique in a school)
 //	relationship  SCHOOL#{school}               REL#{student}#{parent}                                                  PARENT#{school}#{parent}  REL#{student}
 //	user index    SCHOOL#{school}#USERS#{facet} {sort key}                (in the users index table, written by the indexer from the stream)
@@ -51,6 +52,9 @@
 //   - a parent's students:             Query GSI2 GSI2PK=PARENT#{school}#{parent}
 //   - pairs, in batches:               BatchGetItem of REL# items (preview, confirm)
 //   - held invitations (send all):     Query PK=SCHOOL#id SK begins_with USER#, filter mailStatus=held (background job)
+//   - every user, by email (export):   Query PK=SCHOOL#id SK begins_with USER#, projected, page by page (background job)
+//   - an export; the latest export:    GetItem PK=SCHOOL#id SK=EXPORT#exportId; Query SK begins_with EXPORT#, descending, Limit 1
+//   - export lifecycle:                PutItem queued; conditional UpdateItem on status and claim
 //   - an import:                       GetItem PK=SCHOOL#id SK=IMPORT#importId
 //   - import history, newest first:    Query PK=SCHOOL#id, SK begins_with IMPORT#, descending
 //   - import lifecycle:                conditional UpdateItem on the import item
@@ -97,13 +101,14 @@ const (
 	attrSchoolID = "schoolId" // import, user
 	attrImportID = "importId" // import
 	attrJobID    = "jobId"    // send job
+	attrExportID = "exportId" // users export
 	attrEmail    = "email"    // user, user index
 	attrName     = "name"     // school, group
 	attrGroupID  = "groupId"  // group, group name
 
 	// Import items.
-	attrStatus          = "status" // also users, send jobs
-	attrClaim           = "claim"  // also send jobs
+	attrStatus          = "status" // also users, send jobs, exports
+	attrClaim           = "claim"  // also send jobs, exports
 	attrUpdatedAt       = "updatedAt"
 	attrCounts          = "counts"
 	attrErrorCounts     = "errorCounts"
@@ -112,7 +117,7 @@ const (
 	attrPreview         = "preview"
 	attrPreviewNote     = "previewNote"
 	attrValidatedAt     = "validatedAt"
-	attrFailureReason   = "failureReason"
+	attrFailureReason   = "failureReason" // also exports
 	attrSendInvitations = "sendInvitations"
 	attrConfirmedBy     = "confirmedBy"
 	attrConfirmedAt     = "confirmedAt"
@@ -170,6 +175,11 @@ const (
 	attrSent   = "sent"
 	attrCursor = "cursor"
 
+	// Users exports.
+	attrRows      = "rows"
+	attrObjectKey = "objectKey"
+	attrAttempts  = "attempts"
+
 	// Users' ids, and relationships.
 	attrUserID  = "userId" // user, user id
 	attrRelType = "relType"
@@ -184,6 +194,7 @@ const (
 	typeUserIndex    = "userindex"
 	typeImport       = "import"
 	typeSendJob      = "sendjob"
+	typeExport       = "exportjob"
 	typeUserID       = "userid"
 	typeRelationship = "relationship"
 	typeMailDay      = "mailday"
@@ -264,6 +275,10 @@ const importPrefix = "IMPORT#"
 func importSK(importID string) string { return importPrefix + importID }
 
 func sendJobSK(jobID string) string { return "JOB#" + jobID }
+
+const exportPrefix = "EXPORT#"
+
+func exportSK(exportID string) string { return exportPrefix + exportID }
 
 func userIDSK(id string) string { return "UID#" + id }
 

@@ -27,7 +27,7 @@ func TestAttributeNamesAreTags(t *testing.T) {
 			tags[name] = true
 		}
 	}
-	for _, v := range []any{schoolItem{}, groupItem{}, groupNameItem{}, userItem{}, userIndexItem{}, importItem{}, sendJobItem{}, userIDItem{}, relationshipItem{}, mailDayItem{}, dueItem{}, mailTurnItem{}, sendPaceItem{}, queuedMailItem{}} {
+	for _, v := range []any{schoolItem{}, groupItem{}, groupNameItem{}, userItem{}, userIndexItem{}, importItem{}, sendJobItem{}, exportItem{}, userIDItem{}, relationshipItem{}, mailDayItem{}, dueItem{}, mailTurnItem{}, sendPaceItem{}, queuedMailItem{}} {
 		collect(reflect.TypeOf(v))
 	}
 

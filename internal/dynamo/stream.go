@@ -15,18 +15,19 @@ type StreamImage = map[string]events.DynamoDBAttributeValue
 
 // Work is an item of background work the stream delivers when it is queued.
 type Work struct {
-	Kind     string // WorkImport or WorkSendJob
+	Kind     string // WorkImport, WorkSendJob or WorkExport
 	SchoolID string
-	ID       string // the import's or the job's
+	ID       string // the import's, the job's or the export's
 }
 
 // Kinds of queued work.
 const (
 	WorkImport  = typeImport
 	WorkSendJob = typeSendJob
+	WorkExport  = typeExport
 )
 
-// QueuedWork decodes the new image of a queued import or send job, as the
+// QueuedWork decodes the new image of a queued import, send job or export, as the
 // stream delivers them to the worker (its filter picks those whose status
 // became queued).
 // Errors: when the image is of another type, or lacks the school or id.
@@ -37,6 +38,8 @@ func QueuedWork(img StreamImage) (Work, error) {
 		w.ID = imageString(img, attrImportID)
 	case WorkSendJob:
 		w.ID = imageString(img, attrJobID)
+	case WorkExport:
+		w.ID = imageString(img, attrExportID)
 	default:
 		return Work{}, fmt.Errorf("stream image of type %q is not queued work", w.Kind)
 	}

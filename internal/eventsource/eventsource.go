@@ -111,16 +111,24 @@ type SendJobRunner interface {
 	Queued(ctx context.Context, schoolID, jobID, claim string) error
 }
 
+// ExportRunner runs a queued export of a school's users.
+type ExportRunner interface {
+	Queued(ctx context.Context, schoolID, exportID, claim string) error
+}
+
 var (
 	_ ImportConfirmer = (*app.Confirmer)(nil)
 	_ SendJobRunner   = (*app.SendJobs)(nil)
+	_ ExportRunner    = (*app.Exports)(nil)
 )
 
 // QueuedWork serves the stream records of background work queued in the
-// table: imports confirmed, and jobs sending all held invitations.
+// table: imports confirmed, jobs sending all held invitations, and users
+// exports.
 type QueuedWork struct {
 	Confirmer ImportConfirmer
 	SendJobs  SendJobRunner
+	Exports   ExportRunner
 	Log       *slog.Logger
 	Counters  []Counter
 }
@@ -135,8 +143,11 @@ func (h *QueuedWork) Handle(ctx context.Context, ev events.DynamoDBEvent) (event
 			return undecodable{err}
 		}
 		run := h.Confirmer.Queued
-		if work.Kind == dynamo.WorkSendJob {
+		switch work.Kind {
+		case dynamo.WorkSendJob:
 			run = h.SendJobs.Queued
+		case dynamo.WorkExport:
+			run = h.Exports.Queued
 		}
 		if err := run(ctx, work.SchoolID, work.ID, rec.Change.SequenceNumber); err != nil {
 			return fmt.Errorf("%s %s of %s: %w", work.Kind, work.ID, work.SchoolID, err)

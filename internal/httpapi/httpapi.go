@@ -43,9 +43,10 @@ func (r *Request) Header(name string) string { return r.raw.Headers[name] }
 
 // Response is what a handler answers: a status and a value sent as JSON.
 type Response struct {
-	Status int
-	Body   any
-	Raw    *RawBody // sent as it is instead of Body as JSON
+	Status  int
+	Body    any
+	Raw     *RawBody          // sent as it is instead of Body as JSON
+	Headers map[string]string // more headers of a JSON answer, lower-case names
 }
 
 // OK is a 200 response with body as JSON.
@@ -101,7 +102,11 @@ func (rt *Router) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	if resp.Raw != nil {
 		return rawResponse(resp.Status, resp.Raw), nil
 	}
-	return jsonResponse(resp.Status, resp.Body), nil
+	out := jsonResponse(resp.Status, resp.Body)
+	for k, v := range resp.Headers {
+		out.Headers[k] = v
+	}
+	return out, nil
 }
 
 // callerOf reads the caller from the JWT claims API Gateway passes on, all

@@ -58,6 +58,7 @@ type UsersAPIServices struct {
 	Groups   GroupService
 	Invitees InviteeService
 	SendJobs app.SendJobStarter
+	Exports  ExportService // the users export; its routes answer 501 without it
 }
 
 // UsersAPI registers the users-api function's routes on rt.
@@ -80,6 +81,9 @@ func UsersAPI(rt *Router, s UsersAPIServices) {
 	usersRoutes(rt, s.Users, s.SendJobs)
 	relationshipsRoutes(rt, s.Users)
 	groupsRoutes(rt, s.Groups)
+	if s.Exports != nil {
+		exportRoutes(rt, s.Exports)
+	}
 }
 
 func usersRoutes(rt *Router, users UserService, jobs app.SendJobStarter) {

@@ -1,4 +1,5 @@
 import type { Accepted, FileLink, Import, ImportCreated, ImportList, Me, School, StartImportRequest, UpdateRequest, User, UserList, InviteRequest, SendResult, Group, GroupList } from './types';
+import type { UsersExport } from './types';
 import type { UserFilters } from '../routes';
 
 /** An answer of the API that is not a success: its code and safe message. */
@@ -9,6 +10,13 @@ export class ApiError extends Error {
     message: string,
   ) {
     super(message);
+  }
+  /** Starts an export of every user (or answers the one under way); follow it with usersExport. */
+  exportUsers(schoolId: string): Promise<UsersExport> {
+    return this.request('GET', `/schools/${enc(schoolId)}/users/export.csv`);
+  }
+  usersExport(schoolId: string, id: string): Promise<UsersExport> {
+    return this.request('GET', `/schools/${enc(schoolId)}/users/exports/${enc(id)}`);
   }
 }
 

@@ -29,3 +29,4 @@ export type Link = Schemas['Link'];
 export type InviteRequest = Schemas['InviteRequest'];
 export type SendResult = Schemas['SendResult'];
 export type GroupList = Schemas['GroupList'];
+export type UsersExport = Schemas['UsersExport'];

@@ -4,6 +4,7 @@ import type { Role, School, User, UserStatus } from '../api/types';
 import { count, userStatusLabel, when } from '../format';
 import { go, href, type UserFilters } from '../routes';
 import { useDebounced, useLatest } from '../useLatest';
+import { ExportUsers } from './ExportUsers';
 import { InviteDialog } from './InviteDialog';
 import { Notice } from './Notice';
 import { errorText } from './errorText';
@@ -23,6 +24,7 @@ export function UsersPage({ api, schoolId, filters, callerRole }: { api: Api; sc
       <section aria-labelledby="users-title" className="users-main" data-current={list.valueKey === listKey && !list.loading ? 'yes' : 'no'}>
         <h1 id="users-title">Users</h1>
         <InviteDialog api={api} schoolId={schoolId} groups={school.value?.groups ?? []} callerRole={callerRole} onInvited={(u) => go({ page: 'user', schoolId, email: u.email })} />
+        <ExportUsers api={api} schoolId={schoolId} />
         <div className="filters">
           <SearchBox value={filters.q} onSearch={(q) => set({ q })} />
           <StatusFilter value={filters.status} onChange={(status) => set({ status })} />
