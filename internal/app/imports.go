@@ -153,7 +153,7 @@ func (im *Imports) Start(ctx context.Context, caller Caller, schoolID string, re
 		}
 		return ImportView{Import: imp}, nil
 	}
-	url, headers, err := im.Files.PresignPut(ctx, key, req.Size, "text/csv", im.UploadExpiry)
+	url, headers, err := im.Files.PresignPut(ctx, key, req.Size, UploadContentType(name), im.UploadExpiry)
 	if err != nil {
 		return ImportView{}, err
 	}
@@ -308,8 +308,33 @@ func downloadName(fileName string, a roster.Artifact) string {
 	return strings.TrimSuffix(fileName, path.Ext(fileName)) + "-" + string(a) + ".csv"
 }
 
-// Template returns a template CSV ("users.csv" with the school's group
-// names as examples, or "relationships.csv").
+// Content types of the files the service takes and gives.
+const (
+	ContentTypeCSV  = "text/csv; charset=utf-8"
+	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// UploadContentType is the content type an upload named name is signed
+// with and stored as: an Excel workbook's for a .xlsx, else text/csv (the
+// preview reads what the file holds, whatever its name).
+func UploadContentType(name string) string {
+	if strings.EqualFold(path.Ext(name), ".xlsx") {
+		return ContentTypeXLSX
+	}
+	return "text/csv"
+}
+
+// TemplateContentType is the content type of the template named name.
+func TemplateContentType(name string) string {
+	if strings.HasSuffix(name, ".xlsx") {
+		return ContentTypeXLSX
+	}
+	return ContentTypeCSV
+}
+
+// Template returns a template: "users.csv" or "users.xlsx" with the
+// school's group names as examples, "relationships.csv" or
+// "relationships.xlsx"; TemplateContentType says which content type.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; ENOTFOUND for another name; EINTERNAL.
 func (im *Imports) Template(ctx context.Context, caller Caller, schoolID, name string) ([]byte, error) {
 	if _, err := authorizeAdmin(ctx, im.Store, caller, schoolID); err != nil {
@@ -317,21 +342,29 @@ func (im *Imports) Template(ctx context.Context, caller Caller, schoolID, name s
 	}
 	var b bytes.Buffer
 	switch name {
-	case "users.csv":
+	case "users.csv", "users.xlsx":
 		groups, err := im.Store.ListGroups(ctx, schoolID)
 		if err != nil {
 			return nil, err
 		}
 		names := orderedGroupNames(groups)
-		if err := csvimport.UsersTemplate(&b, names); err != nil {
+		write := csvimport.UsersTemplate
+		if name == "users.xlsx" {
+			write = csvimport.UsersTemplateXLSX
+		}
+		if err := write(&b, names); err != nil {
 			return nil, roster.Internal(err)
 		}
 	case "relationships.csv":
 		if err := csvimport.RelationshipsTemplate(&b); err != nil {
 			return nil, roster.Internal(err)
 		}
+	case "relationships.xlsx":
+		if err := csvimport.RelationshipsTemplateXLSX(&b); err != nil {
+			return nil, roster.Internal(err)
+		}
 	default:
-		return nil, roster.Errorf(roster.ENOTFOUND, `No such template: use "users.csv" or "relationships.csv".`)
+		return nil, roster.Errorf(roster.ENOTFOUND, `No such template: use "users.csv", "users.xlsx", "relationships.csv" or "relationships.xlsx".`)
 	}
 	return b.Bytes(), nil
 }

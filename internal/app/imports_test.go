@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/schoolroster/rosterimport/internal/csvimport"
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
@@ -40,11 +42,13 @@ type fakeImportFiles struct {
 	presignGet func(key, fileName string) (string, error)
 	exists     func(key string) (bool, error)
 	put        func(key string, body []byte) error
+	signedType string // the content type of the last PresignPut
 }
 
 var _ ImportFiles = (*fakeImportFiles)(nil)
 
-func (f *fakeImportFiles) PresignPut(_ context.Context, key string, size int64, _ string, _ time.Duration) (string, map[string]string, error) {
+func (f *fakeImportFiles) PresignPut(_ context.Context, key string, size int64, contentType string, _ time.Duration) (string, map[string]string, error) {
+	f.signedType = contentType
 	return f.presignPut(key, size)
 }
 func (f *fakeImportFiles) PresignGet(_ context.Context, key, fileName string, _ time.Duration) (string, error) {
@@ -348,6 +352,49 @@ func TestImportsTemplate(t *testing.T) {
 		_, err := im.Template(context.Background(), Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, "s1", "users.csv")
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
+	for _, tt := range []struct{ name, wantHeader, wantIn string }{
+		{"users.xlsx", "email|first_name|last_name|group", "Students"},
+		{"relationships.xlsx", "student_email|parent_email|relationship_type", "guardian"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := im.Template(context.Background(), owner, "s1", tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd, err := csvimport.NewReader(bytes.NewReader(b), csvimport.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rd.Close()
+			rec, err := rd.Next()
+			if got := strings.Join(rd.Header, "|"); err != nil || got != tt.wantHeader || rd.Encoding != csvimport.EncodingXLSX || !strings.Contains(strings.Join(rec.Cells, "|"), tt.wantIn) {
+				t.Errorf("template reads as %q (%s), first row %q, %v", got, rd.Encoding, rec.Cells, err)
+			}
+			if ct := TemplateContentType(tt.name); ct != ContentTypeXLSX {
+				t.Errorf("content type %q", ct)
+			}
+		})
+	}
+}
+
+func TestUploadContentType(t *testing.T) {
+	for name, want := range map[string]string{
+		"users.csv": "text/csv", "Users.XLSX": ContentTypeXLSX, "list.xlsx": ContentTypeXLSX, "export.txt": "text/csv", "pasted.csv": "text/csv",
+	} {
+		if got := UploadContentType(name); got != want {
+			t.Errorf("UploadContentType(%q) = %q, want %q", name, got, want)
+		}
+	}
+	files := &fakeImportFiles{presignPut: func(key string, size int64) (string, map[string]string, error) {
+		return "https://s3.school/" + key, map[string]string{}, nil
+	}}
+	im := newImports(&fakeImportStore{createImport: func(roster.Import, map[roster.Artifact]string) error { return nil }}, files)
+	if _, err := im.Start(context.Background(), owner, "s1", StartImport{Kind: "users", FileName: "roster.xlsx", Size: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	if files.signedType != ContentTypeXLSX {
+		t.Errorf("the upload is signed for %q", files.signedType)
+	}
 }
 
 func TestCleanFileName(t *testing.T) {

@@ -19,6 +19,8 @@ const (
 	EncodingUTF16LE     = "UTF-16 LE"
 	EncodingUTF16BE     = "UTF-16 BE"
 	EncodingWindows1252 = "Windows-1252"
+	// EncodingXLSX is not a text encoding: the upload was a workbook.
+	EncodingXLSX = "Excel workbook (.xlsx)"
 )
 
 var errTooLarge = errors.New("file over the byte limit")
@@ -45,28 +47,42 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// signatures of files that are not CSV, with what to tell the administrator.
+// signatures of files that are neither CSV nor a workbook, with what to tell
+// the administrator: msg in full, or what the file is (then the message says
+// to upload a CSV).
 var signatures = []struct {
 	magic []byte
 	what  string
+	msg   string
 }{
-	{[]byte("PK\x03\x04"), "an Excel workbook (.xlsx) or another zipped document, not a CSV file. In Excel choose File > Save As > CSV UTF-8 (Comma delimited)"},
-	{[]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), "an Excel 97-2003 workbook (.xls), not a CSV file. In Excel choose File > Save As > CSV UTF-8 (Comma delimited)"},
-	{[]byte("%PDF-"), "a PDF document, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
-	{[]byte("\x89PNG\r\n\x1a\n"), "a PNG image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
-	{[]byte("\xFF\xD8\xFF"), "a JPEG image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
-	{[]byte("GIF8"), "a GIF image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
-	{[]byte("{\\rtf"), "a Word (RTF) document, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
+	// Excel 97-2003, and also any workbook saved with a password: both are
+	// OLE2 compound files.
+	{magic: []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), msg: msgOLE2},
+	{magic: []byte("%PDF-"), what: "a PDF document, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
+	{magic: []byte("\x89PNG\r\n\x1a\n"), what: "a PNG image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
+	{magic: []byte("\xFF\xD8\xFF"), what: "a JPEG image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
+	{magic: []byte("GIF8"), what: "a GIF image, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
+	{magic: []byte("{\\rtf"), what: "a Word (RTF) document, not a CSV file. Export the list from your spreadsheet or MIS as CSV"},
 }
 
-// decoded is an upload turned into a UTF-8 stream with "\n" line endings.
+const msgOLE2 = "This file is an Excel 97-2003 workbook (.xls), or a workbook saved with a password, which cannot be read. " +
+	"In Excel choose File > Save As and pick Excel Workbook (.xlsx) or CSV UTF-8, without a password, then upload it again."
+
+// zipMagic starts every zip file, so every .xlsx.
+var zipMagic = []byte("PK\x03\x04")
+
+// decoded is an upload turned into a UTF-8 stream with "\n" line endings,
+// or, when zip is set, the upload as it is (a workbook to unzip).
 type decoded struct {
 	r        io.Reader
 	encoding string
+	zip      bool
 }
 
-// decode sniffs the start of an upload: refuses what is not text, picks the
-// encoding, and returns the text as UTF-8 with CR and CRLF turned into LF.
+// decode sniffs the start of an upload: passes a zip (a workbook) on as it
+// is, refuses what is not text, picks the encoding, and returns the text as
+// UTF-8 with CR and CRLF turned into LF. Either way the upload is read
+// through the byte limit.
 func decode(r io.Reader, maxBytes int64) (decoded, error) {
 	br := bufio.NewReaderSize(&limitReader{r: r, max: maxBytes}, 64<<10)
 	sample, err := br.Peek(8 << 10)
@@ -79,8 +95,15 @@ func decode(r io.Reader, maxBytes int64) (decoded, error) {
 	if len(bytes.TrimSpace(sample)) == 0 && len(sample) < 8<<10 {
 		return decoded{}, fileErrorf(ReasonEmpty, "The file is empty.")
 	}
+	if bytes.HasPrefix(sample, zipMagic) {
+		return decoded{r: br, encoding: EncodingXLSX, zip: true}, nil
+	}
 	for _, s := range signatures {
-		if bytes.HasPrefix(sample, s.magic) {
+		switch {
+		case !bytes.HasPrefix(sample, s.magic):
+		case s.msg != "":
+			return decoded{}, fileErrorf(ReasonBinary, "%s", s.msg)
+		default:
 			return decoded{}, fileErrorf(ReasonBinary, "This file is %s, then upload the CSV.", s.what)
 		}
 	}

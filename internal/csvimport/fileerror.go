@@ -34,12 +34,15 @@ type Limits struct {
 	MaxRows      int   // data rows (blank rows do not count)
 	MaxLineBytes int   // one row, including quoted line breaks
 	MaxCellChars int   // one cell; a longer one is a row error
+	// MaxUnzippedBytes bounds a workbook's parts once unzipped, all
+	// together: a zip bomb is refused before anything is unzipped.
+	MaxUnzippedBytes int64
 }
 
-// DefaultLimits are 50 MB, 500,000 data rows, 64 KiB a row and 1,000
-// characters a cell.
+// DefaultLimits are 50 MB, 500,000 data rows, 64 KiB a row, 1,000
+// characters a cell and 256 MB of unzipped workbook.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 50 << 20, MaxRows: 500_000, MaxLineBytes: 64 << 10, MaxCellChars: 1000}
+	return Limits{MaxBytes: 50 << 20, MaxRows: 500_000, MaxLineBytes: 64 << 10, MaxCellChars: 1000, MaxUnzippedBytes: 256 << 20}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -55,6 +58,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCellChars <= 0 {
 		l.MaxCellChars = d.MaxCellChars
+	}
+	if l.MaxUnzippedBytes <= 0 {
+		l.MaxUnzippedBytes = d.MaxUnzippedBytes
 	}
 	return l
 }

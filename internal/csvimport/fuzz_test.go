@@ -15,7 +15,7 @@ import (
 // and checks what must always hold: no panic, a FileError or a consistent
 // summary, rows in file order, and an error file that reads back.
 func FuzzValidate(f *testing.F) {
-	for _, dir := range []string{"exports", "samples"} {
+	for _, dir := range []string{"exports", "samples", "xlsx"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.*"))
 		for _, p := range files {
 			if b, err := os.ReadFile(p); err == nil {

@@ -35,14 +35,22 @@ type Record struct {
 	Cells []string // as in the file, untrimmed
 }
 
-// Reader streams the records of a CSV upload after its header.
+// Reader streams the records of an upload after its header: a CSV file, or
+// one sheet of an Excel workbook (see sheet.go).
 type Reader struct {
 	Header    []string
 	HeaderRow int
-	Encoding  string
+	// Encoding is the text's encoding, or EncodingXLSX for a workbook.
+	Encoding string
+	// Delimiter is the CSV's; a workbook's is ','.
 	Delimiter byte
 	// Fallbacks counts rows of a UTF-8 file that were read as Windows-1252.
 	Fallbacks int
+	// Warnings are for the preview to show about how the file was read,
+	// such as which sheet of a workbook.
+	Warnings []string
+
+	sheet *sheetSource // a workbook's sheet, when the upload is one
 
 	in       *bufio.Reader
 	lim      Limits
@@ -61,14 +69,38 @@ type Reader struct {
 // their cell slices can be reused. A caller that keeps records never calls it.
 func (rd *Reader) Release() { rd.cellSlab = rd.cellSlab[:0] }
 
-// NewReader sniffs the upload, detects the delimiter from the header line
-// and reads the header.
-// Errors: *FileError for an empty, binary, oversized or unreadable file.
+// Close frees what the reader holds outside memory: a workbook's temporary
+// files. Next does so itself when it returns an error or io.EOF, and a
+// reader dropped before then frees them when it is garbage collected, so
+// Close only makes that prompt. Errors: none (a file that cannot be removed
+// is left to the system's temporary directory).
+func (rd *Reader) Close() error {
+	if rd.sheet != nil {
+		rd.sheet.close()
+	}
+	return nil
+}
+
+// NewReader is NewReaderFor with no kind: of a workbook it reads the first
+// visible sheet.
+// Errors: as NewReaderFor.
 func NewReader(r io.Reader, lim Limits) (*Reader, error) {
+	return NewReaderFor(r, "", lim)
+}
+
+// NewReaderFor sniffs the upload and reads its header. A CSV's delimiter is
+// detected from its header line. A workbook (.xlsx) is opened and the sheet
+// named for kind read (see sheet.go), else its first visible sheet.
+// Errors: *FileError for an empty, binary, oversized or unreadable file, a
+// workbook that cannot be read, or a zip that is not a workbook.
+func NewReaderFor(r io.Reader, kind Kind, lim Limits) (*Reader, error) {
 	lim = lim.withDefaults()
 	d, err := decode(r, lim.MaxBytes)
 	if err != nil {
 		return nil, err
+	}
+	if d.zip {
+		return openWorkbook(d.r, kind, lim)
 	}
 	rd := &Reader{
 		in:       bufio.NewReaderSize(d.r, max(lim.MaxLineBytes+1, 4096)),
@@ -137,6 +169,7 @@ func (rd *Reader) Next() (Record, error) {
 	for {
 		cells, err := rd.record()
 		if err != nil {
+			rd.Close()
 			return Record{}, err
 		}
 		if blank(cells) {
@@ -144,6 +177,7 @@ func (rd *Reader) Next() (Record, error) {
 		}
 		rd.dataRows++
 		if rd.dataRows > rd.lim.MaxRows {
+			rd.Close()
 			return Record{}, fileErrorf(ReasonTooManyRows, "The file has more than %s rows. Split it into smaller files and upload each one.", Thousands(rd.lim.MaxRows))
 		}
 		return Record{Row: rd.row, Cells: cells}, nil
@@ -169,6 +203,9 @@ func (rd *Reader) readError(err error) error {
 // record reads one record (one spreadsheet row, which may span several
 // lines inside quotes) and splits it into cells.
 func (rd *Reader) record() ([]string, error) {
+	if rd.sheet != nil {
+		return rd.sheetRecord()
+	}
 	rd.rec, rd.starts, rd.ends = rd.rec[:0], rd.starts[:0], rd.ends[:0]
 	start := rd.row + 1
 	inQuote, atFieldStart := false, true

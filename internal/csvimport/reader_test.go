@@ -118,8 +118,8 @@ func TestReaderFileErrors(t *testing.T) {
 	}{
 		{"empty", nil, Limits{}, ReasonEmpty, "The file is empty."},
 		{"only blank lines", []byte("\n\r\n , ,\n"), Limits{}, ReasonEmpty, "The file is empty."},
-		{"xlsx", []byte("PK\x03\x04\x14\x00\x06\x00rest of a zip"), Limits{}, ReasonBinary, "Excel workbook (.xlsx)"},
-		{"xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), Limits{}, ReasonBinary, "Excel 97-2003 workbook (.xls)"},
+		{"zip cut short", []byte("PK\x03\x04\x14\x00\x06\x00rest of a zip"), Limits{}, ReasonBinary, "This Excel workbook could not be read: it may be damaged"},
+		{"xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), Limits{}, ReasonBinary, "This file is an Excel 97-2003 workbook (.xls), or a workbook saved with a password, which cannot be read. In Excel choose File > Save As and pick Excel Workbook (.xlsx) or CSV UTF-8"},
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3"), Limits{}, ReasonBinary, "PDF document"},
 		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), Limits{}, ReasonBinary, "PNG image"},
 		{"jpeg", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF"), Limits{}, ReasonBinary, "JPEG image"},

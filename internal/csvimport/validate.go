@@ -168,10 +168,11 @@ func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summa
 		opts.LookupConcurrency = 8
 	}
 	opts.Limits = opts.Limits.withDefaults()
-	rd, err := NewReader(r, opts.Limits)
+	rd, err := NewReaderFor(r, opts.Kind, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
+	defer rd.Close() // a workbook's temporary files go even when the file is refused part way
 	cols, err := mapHeader(opts.Kind, rd.Header)
 	if err != nil {
 		return nil, err

@@ -369,6 +369,7 @@ func (v *validator) finish() {
 	if s.Total > len(s.Preview) {
 		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), Thousands(s.Total))
 	}
+	s.Warnings = append(s.Warnings, v.rd.Warnings...) // how a workbook was read: which sheet
 	if len(v.cols.ignored) > 0 {
 		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
 	}

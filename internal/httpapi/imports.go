@@ -83,13 +83,13 @@ func ImportsAPI(rt *Router, svc ImportService) {
 			return Response{}, err
 		}
 		return Response{Status: http.StatusOK, Raw: &RawBody{
-			ContentType: "text/csv; charset=utf-8", Body: b,
+			ContentType: app.TemplateContentType(r.Path["file"]), Body: b,
 			Headers: map[string]string{"content-disposition": `attachment; filename="` + r.Path["file"] + `"`},
 		}}, nil
 	})
 }
 
-// RawBody is a non-JSON response body (a CSV file).
+// RawBody is a non-JSON response body (a CSV file or a workbook).
 type RawBody struct {
 	ContentType string
 	Headers     map[string]string

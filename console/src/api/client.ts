@@ -107,10 +107,10 @@ export class Api {
     return this.request('POST', '/invitations/accept', { token });
   }
 
-  /** The CSV template of a kind, as a file to save. */
-  async template(schoolId: string, kind: 'users' | 'relationships'): Promise<Blob> {
+  /** The template of a kind, as a CSV or an Excel workbook, as a file to save. */
+  async template(schoolId: string, kind: 'users' | 'relationships', format: 'csv' | 'xlsx' = 'csv'): Promise<Blob> {
     const token = await this.token();
-    const res = await fetch(`/schools/${enc(schoolId)}/templates/${kind}.csv`, {
+    const res = await fetch(`/schools/${enc(schoolId)}/templates/${kind}.${format}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
     if (!res.ok) await read(res);

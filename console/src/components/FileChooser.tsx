@@ -20,7 +20,7 @@ export function FileChooser({ onFile, disabled }: { onFile: (f: File) => void; d
       onDragLeave={() => setOver(false)}
       onDrop={drop}
     >
-      <p>Drag a CSV file here, or</p>
+      <p>Drag a CSV or Excel (.xlsx) file here, or</p>
       <label htmlFor={id} className="button secondary">
         Choose a file
       </label>
@@ -28,7 +28,7 @@ export function FileChooser({ onFile, disabled }: { onFile: (f: File) => void; d
         id={id}
         className="visually-hidden"
         type="file"
-        accept=".csv,.tsv,.txt,text/csv"
+        accept=".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         disabled={disabled}
         onChange={(e) => {
           const f = e.target.files?.[0];

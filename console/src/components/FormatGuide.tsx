@@ -21,7 +21,7 @@ export function FormatGuide({ kind }: { kind: ImportKind }) {
   return (
     <section aria-labelledby="guide-title" className="guide">
       <h2 id="guide-title">Expected format</h2>
-      <p>A CSV file with a header row and one person per row. Common column names such as "Email Address" or "Surname" are recognised.</p>
+      <p>A CSV file or Excel workbook (.xlsx) with a header row and one person per row. Common column names such as "Email Address" or "Surname" are recognised.</p>
       <dl>
         <dt>email</dt>
         <dd>required; each person once</dd>

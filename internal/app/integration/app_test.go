@@ -116,7 +116,8 @@ func TestPreviewFailures(t *testing.T) {
 		want     string
 	}{
 		{"larger than declared", []byte("email\nann@bad.school\n"), 5, "larger than the size declared"},
-		{"a workbook", []byte("PK\x03\x04\x14\x00\x06\x00 not a csv"), 100, "Excel workbook (.xlsx)"},
+		{"a damaged workbook", []byte("PK\x03\x04\x14\x00\x06\x00 not a csv"), 100, "This Excel workbook could not be read"},
+		{"an Excel 97-2003 workbook", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), 100, "This file is an Excel 97-2003 workbook (.xls)"},
 		{"no email column", []byte("name\nAnn\n"), 100, "The file has no email column."},
 		{"empty", []byte("\n\n"), 100, "The file is empty."},
 	}
