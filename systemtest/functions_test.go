@@ -80,7 +80,7 @@ func TestFunctionsWithSampleEvents(t *testing.T) {
 		}
 	})
 	run("confirm-import-queued.json", func(t *testing.T) {
-		if _, err := store().ConfirmImport(ctx, "demo", sampleImport, "admin@demo.school", true, time.Now().UTC()); err != nil {
+		if _, err := store().ConfirmImport(ctx, "demo", sampleImport, "admin@demo.school", roster.ConfirmOptions{SendInvitations: true}, 3, time.Now().UTC()); err != nil {
 			t.Fatal(err)
 		}
 		// The table stream delivers the real record too; whichever claims the

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -31,6 +30,11 @@ type ConfirmStore interface {
 	CreateInvitation(ctx context.Context, inv roster.Invitation) (bool, roster.MemberState, error)
 	ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error)
 	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	// GetMember returns ENOTFOUND when the email is no user of the school.
+	GetMember(ctx context.Context, schoolID, email string) (roster.Member, error)
+	// SaveMember returns ECONFLICT when the member changed since Before was
+	// read, EINVALID when its id is another user's or a group is gone.
+	SaveMember(ctx context.Context, c MemberChange) (roster.Member, error)
 	ListGroups(ctx context.Context, schoolID string) ([]roster.Group, error)
 	// Relationships returns the links among pairs, read consistently when asked.
 	Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
@@ -105,6 +109,13 @@ func (c *Confirmer) Queued(ctx context.Context, schoolID, importID, claim string
 	if err == nil {
 		err = run.flush(ctx)
 	}
+	if err == nil && imp.Kind == roster.KindUsers {
+		// The parent links, once every user of the file is written.
+		run.links, run.chunks = true, 0
+		if err = c.eachRow(ctx, imp, run.add); err == nil {
+			err = run.flush(ctx)
+		}
+	}
 	switch {
 	case errors.Is(err, errStopped):
 		return run.stopErr
@@ -159,6 +170,7 @@ type confirmRun struct {
 	worked         int               // chunks this run imported: at least one before any hand-off
 	pace           *rate.Limiter     // rows a second, Confirmer.WriteRate
 	chunks         int               // chunks seen so far
+	links          bool              // users: the second pass, over the parent links
 	part           []roster.PreviewRow
 	stopErr        error // what Queued returns after errStopped
 }
@@ -184,7 +196,7 @@ func newConfirmRun(ctx context.Context, c *Confirmer, log *slog.Logger, imp rost
 
 // add takes the next row of the rows file; a full chunk is imported.
 func (r *confirmRun) add(ctx context.Context, row roster.PreviewRow) error {
-	if !imported(r.imp.Kind, row.Status) {
+	if isLink(r.imp.Kind, row) != r.links || !imported(r.imp, row) {
 		return nil
 	}
 	if r.part = append(r.part, row); len(r.part) == r.c.ChunkSize {
@@ -205,7 +217,7 @@ func (r *confirmRun) flush(ctx context.Context) error {
 
 // chunk imports chunk k unless an earlier attempt counted it, and counts it.
 func (r *confirmRun) chunk(ctx context.Context, k int, rows []roster.PreviewRow) error {
-	if r.done[strconv.Itoa(k)] {
+	if r.done[roster.ChunkKey(k, r.links)] {
 		return nil
 	}
 	if r.worked > 0 && (timeLow(ctx, r.reserve) || !r.c.Now().Before(r.sliceEnd)) {
@@ -216,7 +228,7 @@ func (r *confirmRun) chunk(ctx context.Context, k int, rows []roster.PreviewRow)
 	if err != nil {
 		return err
 	}
-	outcome.Chunk = k
+	outcome.Chunk, outcome.LinkPass = k, r.links
 	applied, err := r.c.Store.ApplyChunk(ctx, r.imp.SchoolID, r.imp.ID, r.claim, outcome, r.storedFailures, r.c.Now().UTC())
 	if roster.ErrorCode(err) == roster.ECONFLICT {
 		r.log.Info("import was taken over; stopping")
@@ -281,9 +293,16 @@ func (c *Confirmer) eachRow(ctx context.Context, imp roster.Import, fn func(cont
 func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) (roster.ChunkOutcome, error) {
 	out := roster.ChunkOutcome{Rows: len(rows), Groups: map[string]int{}, Failures: map[int]string{}}
 	var links map[roster.Pair]roster.Relationship
-	if r.imp.Kind == roster.KindRelationships {
+	var people map[string]roster.MemberState // users' links: who is in the school now
+	if r.imp.Kind == roster.KindRelationships || r.links {
 		var err error
 		if links, err = r.c.Store.Relationships(ctx, r.imp.SchoolID, pairsOf(rows), true); err != nil {
+			return out, err
+		}
+	}
+	if r.links {
+		var err error
+		if people, err = r.c.Store.MemberStates(ctx, r.imp.SchoolID, peopleOf(rows)); err != nil {
 			return out, err
 		}
 	}
@@ -302,28 +321,35 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			var groupID string
+			var groupIDs []string
 			var res rowResult
 			var err error
-			if r.imp.Kind == roster.KindRelationships {
+			switch {
+			case r.links:
+				res, err = r.importParentLink(ctx, row, links, people)
+			case r.imp.Kind == roster.KindRelationships:
 				res, err = r.importLink(ctx, row, links)
-			} else {
-				groupID, res, err = r.importRow(ctx, row)
+			default:
+				groupIDs, res, err = r.importRow(ctx, row)
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			if err != nil && roster.ErrorCode(err) != roster.EINVALID {
+				firstErr = cmp.Or(firstErr, err)
+				return
+			}
+			if r.links {
+				countLink(&out.Links, res, err)
+				return
+			}
 			switch {
-			case err != nil && roster.ErrorCode(err) == roster.EINVALID:
+			case err != nil:
 				out.Failed++
 				out.Failures[row.Row] = roster.ErrorMessage(err)
-			case err != nil:
-				if firstErr == nil {
-					firstErr = err
-				}
 			case res == rowCreated:
 				out.Created++
-				if groupID != "" { // users join a group; links do not
-					out.Groups[groupID]++
+				for _, g := range groupIDs { // users join groups; links do not
+					out.Groups[g]++
 				}
 			case res == rowMember:
 				out.SkippedMember++
@@ -333,6 +359,8 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 				out.Updated++
 			case res == rowUnchanged:
 				out.Unchanged++
+			case res == rowRemoved:
+				out.SkippedRemoved++
 			}
 		}()
 	}
@@ -346,52 +374,7 @@ const (
 	rowCreated rowResult = iota
 	rowMember
 	rowInvited
-	rowUpdated   // a relationship given a new type
-	rowUnchanged // a relationship that was there already
+	rowUpdated   // a relationship given a new type; a user given new values
+	rowUnchanged // a relationship that was there already; a user as the file has them
+	rowRemoved   // a removed user an update leaves removed
 )
-
-// importRow invites one person and says into which group. A user this
-// import created in an earlier attempt counts as created; anyone else
-// already there is skipped.
-// Errors: EINVALID (the row fails) when its group is gone or the user keeps
-// changing; faults to retry.
-func (r *confirmRun) importRow(ctx context.Context, row roster.PreviewRow) (string, rowResult, error) {
-	imp, c := r.imp, r.c
-	groupID, ok := r.groupIDs[roster.GroupKey(row.Group)]
-	if !ok {
-		return "", 0, roster.Errorf(roster.EINVALID, "Unknown group: %s", row.Group)
-	}
-	token, hash := roster.NewInvitationToken()
-	inv := roster.Invitation{
-		SchoolID: imp.SchoolID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName, Groups: []string{groupID}, UserID: row.UserID,
-		InvitedBy: imp.ConfirmedBy, InvitedByImport: imp.ID, TokenHash: hash, MailStatus: roster.MailHeld,
-		InvitedAt: c.Now().UTC(),
-	}
-	if imp.SendInvitations {
-		inv.MailStatus = roster.MailQueued
-		inv.SealedToken = c.Sealer.Seal(token, imp.SchoolID, row.Email)
-	}
-	for attempt := 0; attempt < 3; attempt++ {
-		created, state, err := c.Store.CreateInvitation(ctx, inv)
-		if err != nil || created {
-			return groupID, rowCreated, err
-		}
-		switch {
-		case state.InvitedByImport == imp.ID:
-			// Written by an earlier attempt of this import (and perhaps
-			// accepted since): it is this import's invitation.
-			return groupID, rowCreated, nil
-		case state.Status == roster.StatusActive:
-			return groupID, rowMember, nil
-		case state.Status == roster.StatusInvited:
-			return groupID, rowInvited, nil
-		case state.Status == roster.StatusRemoved:
-			ok, err := c.Store.ReinviteRemoved(ctx, inv)
-			if err != nil || ok {
-				return groupID, rowCreated, err
-			}
-		}
-		// The user changed under us (removed, deleted): look again.
-	}
-	return "", 0, roster.Errorf(roster.EINVALID, "The user kept changing while being imported.")
-}

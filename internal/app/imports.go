@@ -20,8 +20,9 @@ type ImportStore interface {
 	// GetImport returns ENOTFOUND for an id that is not one of the school's imports.
 	GetImport(ctx context.Context, schoolID, importID string) (roster.Import, error)
 	ListImports(ctx context.Context, schoolID, cursor string, limit int) ([]roster.Import, string, error)
-	// ConfirmImport returns ECONFLICT unless the import is ready.
-	ConfirmImport(ctx context.Context, schoolID, importID, by string, sendInvitations bool, now time.Time) (roster.Import, error)
+	// ConfirmImport queues the import with the options and the rows it will
+	// import; it returns ECONFLICT unless the import is ready.
+	ConfirmImport(ctx context.Context, schoolID, importID, by string, opts roster.ConfirmOptions, total int, now time.Time) (roster.Import, error)
 }
 
 // ImportFiles is what the import routes need from object storage.
@@ -223,12 +224,13 @@ func (im *Imports) List(ctx context.Context, caller Caller, schoolID, cursor str
 	return ImportPage{Imports: imports, NextCursor: next}, nil
 }
 
-// Confirm queues a ready import (sending invitations unless told not to).
+// Confirm queues a ready import with the administrator's options (the
+// caller's defaults: send invitations, do not update existing users).
 // Confirming an import that is already confirmed changes nothing and
 // returns it with changed false.
 // Errors: EUNAUTHORIZED, EFORBIDDEN; ENOTFOUND; ECONFLICT, saying why, when
 // the import is not ready; EINTERNAL.
-func (im *Imports) Confirm(ctx context.Context, caller Caller, schoolID, importID string, sendInvitations bool) (imp roster.Import, changed bool, err error) {
+func (im *Imports) Confirm(ctx context.Context, caller Caller, schoolID, importID string, opts roster.ConfirmOptions) (imp roster.Import, changed bool, err error) {
 	admin, err := authorizeAdmin(ctx, im.Store, caller, schoolID)
 	if err != nil {
 		return roster.Import{}, false, err
@@ -244,7 +246,10 @@ func (im *Imports) Confirm(ctx context.Context, caller Caller, schoolID, importI
 		if imp.Status != roster.ImportReady {
 			return imp, false, notReady(imp)
 		}
-		imp, err = im.Store.ConfirmImport(ctx, schoolID, importID, admin.Email, sendInvitations, im.Now().UTC())
+		if imp.Kind != roster.KindUsers {
+			opts.UpdateExisting = false
+		}
+		imp, err = im.Store.ConfirmImport(ctx, schoolID, importID, admin.Email, opts, imp.Counts.ToImport(imp.Kind, opts), im.Now().UTC())
 		if roster.ErrorCode(err) != roster.ECONFLICT {
 			return imp, err == nil, err
 		}

@@ -32,8 +32,8 @@ func (f *fakeImportStore) GetImport(_ context.Context, schoolID, importID string
 func (f *fakeImportStore) ListImports(_ context.Context, schoolID, cursor string, limit int) ([]roster.Import, string, error) {
 	return f.listImports(schoolID, cursor, limit)
 }
-func (f *fakeImportStore) ConfirmImport(_ context.Context, schoolID, importID, by string, send bool, _ time.Time) (roster.Import, error) {
-	return f.confirmImport(schoolID, importID, by, send)
+func (f *fakeImportStore) ConfirmImport(_ context.Context, schoolID, importID, by string, opts roster.ConfirmOptions, _ int, _ time.Time) (roster.Import, error) {
+	return f.confirmImport(schoolID, importID, by, opts.SendInvitations)
 }
 
 // fakeImportFiles is an ImportFiles whose behaviour tests set with functions.
@@ -201,7 +201,7 @@ func TestImportsConfirm(t *testing.T) {
 					return roster.Import{SchoolID: schoolID, ID: importID, Status: roster.ImportQueued, SendInvitations: send}, nil
 				},
 			}
-			imp, changed, err := newImports(store, &fakeImportFiles{}).Confirm(context.Background(), owner, "s1", "IMP1", true)
+			imp, changed, err := newImports(store, &fakeImportFiles{}).Confirm(context.Background(), owner, "s1", "IMP1", roster.ConfirmOptions{SendInvitations: true})
 			if tt.wantCode != "" {
 				wantCode(t, err, tt.wantCode)
 				if roster.ErrorMessage(err) != tt.wantMessage {
@@ -218,7 +218,7 @@ func TestImportsConfirm(t *testing.T) {
 		})
 	}
 	t.Run("not an admin", func(t *testing.T) {
-		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, "s1", "IMP1", true)
+		_, _, err := newImports(&fakeImportStore{}, &fakeImportFiles{}).Confirm(context.Background(), Caller{Email: "eve@hill.school", EmailVerified: true, Sub: "sub-eve"}, "s1", "IMP1", roster.ConfirmOptions{SendInvitations: true})
 		wantCode(t, err, roster.EFORBIDDEN)
 	})
 }

@@ -6,14 +6,21 @@ import (
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
-// imported reports whether confirm imports a row the preview judged so:
-// valid users rows; valid, updated and unchanged relationships rows (an
-// unchanged pair is counted, not written).
-func imported(kind roster.ImportKind, status roster.RowStatus) bool {
-	if kind == roster.KindRelationships {
-		return status == roster.RowValid || status == roster.RowUpdated || status == roster.RowUnchanged
+// imported reports whether confirm imports a line of the rows file:
+// valid users rows, and with updates the rows of people already in the
+// school; valid parent links; valid, updated and unchanged relationships
+// rows (an unchanged pair is counted, not written).
+func imported(imp roster.Import, row roster.PreviewRow) bool {
+	if imp.Kind == roster.KindRelationships {
+		return row.Status == roster.RowValid || row.Status == roster.RowUpdated || row.Status == roster.RowUnchanged
 	}
-	return status == roster.RowValid
+	return row.Status == roster.RowValid || imp.UpdateExisting && row.UpdateOutcome != ""
+}
+
+// isLink reports whether a line of a users import's rows file is a parent
+// link (the links follow the rows they were named on).
+func isLink(kind roster.ImportKind, row roster.PreviewRow) bool {
+	return kind == roster.KindUsers && row.StudentEmail != ""
 }
 
 func pairsOf(rows []roster.PreviewRow) []roster.Pair {

@@ -89,8 +89,10 @@ func (r *previewRun) validate(ctx context.Context, size int64) error {
 		return err
 	}
 	var names []string
+	groupNames := map[string]string{}
 	for _, g := range groups {
 		names = append(names, g.Name)
+		groupNames[g.ID] = g.Name
 	}
 	body, _, err := r.p.Files.Open(ctx, r.key)
 	if err != nil {
@@ -102,7 +104,7 @@ func (r *previewRun) validate(ctx context.Context, size int64) error {
 	rowsW := r.p.Files.Create(ctx, rowsKey, "application/x-ndjson")
 	errW := r.p.Files.Create(ctx, errorsKey, "text/csv; charset=utf-8")
 	errFile := csvimport.NewErrorFile(errW)
-	dir, err := r.directory(ctx, size)
+	dir, err := r.directory(ctx, size, groupNames)
 	if err != nil {
 		rowsW.Abort()
 		errW.Abort()
@@ -162,25 +164,27 @@ func previewResult(sum *csvimport.Summary, rowsKey, errorsKey string) roster.Pre
 		rows = append(rows, sum.Preview[i].PreviewRow)
 	}
 	warnings := append([]string{}, sum.Warnings...)
-	toImport := sum.Valid
-	if sum.Kind == roster.KindRelationships {
-		toImport += sum.Updated + sum.Unchanged // confirm counts these too (see imported)
-	}
 	return roster.PreviewResult{
 		Counts:      sum.PreviewCounts,
 		ErrorCounts: sum.ErrorCounts, SkipReasons: sum.SkipReasons, Warnings: warnings,
-		Preview: rows, PreviewNote: sum.PreviewNote, ToImport: toImport,
+		Preview: rows, PreviewNote: sum.PreviewNote,
+		ToImport:  sum.PreviewCounts.ToImport(sum.Kind, roster.ConfirmOptions{}),
 		Artifacts: map[roster.Artifact]string{roster.ArtifactRows: rowsKey, roster.ArtifactErrors: errorsKey},
 	}
 }
 
 // rowsFile writes every row as the preview judged it, with its normalised
 // values, as a JSON line: the import's rows file. Confirm imports the rows
-// whose status is valid (and, for relationships, updated or unchanged).
+// whose status is valid (and, for relationships, updated or unchanged; for
+// users with updates, the people already in the school). A users file's
+// parent links follow as lines of their own (see isLink).
 type rowsFile struct{ enc *json.Encoder }
+
+var _ csvimport.LinkSink = (*rowsFile)(nil)
 
 func (f *rowsFile) Start([]string) error             { return nil }
 func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(r.PreviewRow) }
+func (f *rowsFile) Link(l *roster.PreviewRow) error  { return f.enc.Encode(l) }
 
 // directory chooses how the preview looks people up, whichever reads less:
 // one read of the school's users and ids, when the school is small next to
@@ -189,8 +193,8 @@ func (f *rowsFile) Row(r *csvimport.RowResult) error { return f.enc.Encode(r.Pre
 // school is read until it costs more than the file's look-ups would, then
 // left for batched look-ups, so the cost is bounded by the smaller of the
 // two (at worst twice it).
-func (r *previewRun) directory(ctx context.Context, size int64) (csvimport.Directory, error) {
-	batched := memberDirectory{store: r.p.Store, schoolID: r.imp.SchoolID}
+func (r *previewRun) directory(ctx context.Context, size int64, groupNames map[string]string) (csvimport.Directory, error) {
+	batched := memberDirectory{store: r.p.Store, schoolID: r.imp.SchoolID, groupNames: groupNames}
 	budget := lookupBudget(size)
 	members, ids, complete, err := r.p.Store.SchoolDirectory(ctx, r.imp.SchoolID, budget)
 	if err != nil {
@@ -222,11 +226,11 @@ type schoolDirectory struct {
 	ids     map[string]string
 }
 
-func (d schoolDirectory) Members(_ context.Context, emails []string) (map[string]roster.UserStatus, error) {
-	out := make(map[string]roster.UserStatus, len(emails))
+func (d schoolDirectory) Members(_ context.Context, emails []string) (map[string]roster.MemberState, error) {
+	out := make(map[string]roster.MemberState, len(emails))
 	for _, e := range emails {
 		if s, ok := d.members[e]; ok {
-			out[e] = s.Status
+			out[e] = d.named(s)
 		}
 	}
 	return out, nil
@@ -244,8 +248,22 @@ func (d schoolDirectory) UserIDs(_ context.Context, ids []string) (map[string]st
 
 // memberDirectory answers the engine's lookups from the store.
 type memberDirectory struct {
-	store    DirectoryStore
-	schoolID string
+	store      DirectoryStore
+	schoolID   string
+	groupNames map[string]string // group id -> name
+}
+
+// named is a member's state with their groups by name, as the engine
+// compares them with a file's (a group deleted since is left out).
+func (d memberDirectory) named(s roster.MemberState) roster.MemberState {
+	names := make([]string, 0, len(s.Groups))
+	for _, id := range s.Groups {
+		if n, ok := d.groupNames[id]; ok {
+			names = append(names, n)
+		}
+	}
+	s.Groups = names
+	return s
 }
 
 // DirectoryStore is what the preview's look-ups need from storage.
@@ -265,16 +283,15 @@ var (
 	_ csvimport.Directory = schoolDirectory{}
 )
 
-func (d memberDirectory) Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
+func (d memberDirectory) Members(ctx context.Context, emails []string) (map[string]roster.MemberState, error) {
 	states, err := d.store.MemberStates(ctx, d.schoolID, emails)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]roster.UserStatus, len(states))
 	for e, s := range states {
-		out[e] = s.Status
+		states[e] = d.named(s)
 	}
-	return out, nil
+	return states, nil
 }
 
 func (d memberDirectory) UserIDs(ctx context.Context, ids []string) (map[string]string, error) {

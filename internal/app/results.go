@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/schoolroster/rosterimport/internal/csvimport"
 	"github.com/schoolroster/rosterimport/internal/roster"
@@ -31,7 +33,9 @@ func (c *Confirmer) finish(ctx context.Context, log *slog.Logger, imp roster.Imp
 	}
 	if err == nil {
 		log.Info("import completed", "status", done.Status, "created", done.Results.Created,
-			"skippedMember", done.Results.SkippedMember, "skippedInvited", done.Results.SkippedInvited, "failed", done.Results.Failed)
+			"skippedMember", done.Results.SkippedMember, "skippedInvited", done.Results.SkippedInvited, "failed", done.Results.Failed,
+			"updated", done.Results.Updated, "unchanged", done.Results.Unchanged, "skippedRemoved", done.Results.SkippedRemoved,
+			"linksCreated", done.Results.Links.Created, "linksFailed", done.Results.Links.Failed)
 	}
 	return err
 }
@@ -112,7 +116,7 @@ func (rw *resultsWriter) records(ctx context.Context) ([][]string, error) {
 	if rw.imp.Kind == roster.KindRelationships {
 		var rows []roster.PreviewRow
 		for _, r := range rw.batch {
-			if imported(rw.imp.Kind, r.Status) {
+			if imported(rw.imp, r) {
 				rows = append(rows, r)
 			}
 		}
@@ -127,8 +131,14 @@ func (rw *resultsWriter) records(ctx context.Context) ([][]string, error) {
 		return out, nil
 	}
 	var emails []string
+	var links []roster.PreviewRow
 	for _, r := range rw.batch {
-		if r.Status == roster.RowValid {
+		switch {
+		case isLink(rw.imp.Kind, r):
+			if r.Status == roster.RowValid {
+				links = append(links, r)
+			}
+		case imported(rw.imp, r):
 			emails = append(emails, r.Email)
 		}
 	}
@@ -139,11 +149,40 @@ func (rw *resultsWriter) records(ctx context.Context) ([][]string, error) {
 			return nil, err
 		}
 	}
+	pairs := map[roster.Pair]roster.Relationship{}
+	if len(links) > 0 {
+		var err error
+		if pairs, err = rw.store.Relationships(ctx, rw.imp.SchoolID, pairsOf(links), true); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range rw.batch {
+		if isLink(rw.imp.Kind, r) {
+			outcome, detail := parentLinkOutcome(rw.imp, r, pairs)
+			out = append(out, []string{strconv.Itoa(r.Row), r.StudentEmail, "", "", "", "", outcome, detail})
+			continue
+		}
 		outcome, detail := rowOutcome(rw.imp, r, states)
 		out = append(out, []string{strconv.Itoa(r.Row), r.Email, r.FirstName, r.LastName, r.Group, r.UserID, outcome, detail})
 	}
 	return out, nil
+}
+
+// parentLinkOutcome is what became of a parent link of a users row; its
+// line in the results file names the parent in the detail.
+func parentLinkOutcome(imp roster.Import, r roster.PreviewRow, pairs map[roster.Pair]roster.Relationship) (outcome, detail string) {
+	parent := fmt.Sprintf("Parent %s (%s)", r.ParentEmail, r.RelationshipType)
+	if r.Status == roster.RowInvalid {
+		return "link not made", parent + ": " + r.Error
+	}
+	l, ok := pairs[roster.Pair{Student: r.StudentEmail, Parent: r.ParentEmail}]
+	switch {
+	case ok && l.LastImport == imp.ID:
+		return "link " + string(l.LastOutcome), parent
+	case ok && l.Type == r.RelationshipType:
+		return "link " + string(roster.LinkUnchanged), parent + ": already linked with this type"
+	}
+	return "link failed", parent + ": the student or the parent is not in the school"
 }
 
 // linkOutcome is what became of a relationships row, from the pair as it
@@ -168,13 +207,15 @@ func linkOutcome(imp roster.Import, r roster.PreviewRow, links map[roster.Pair]r
 }
 
 func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster.MemberState) (outcome, detail string) {
-	switch r.Status {
-	case roster.RowInvalid:
+	st, ok := states[r.Email]
+	switch {
+	case r.Status == roster.RowInvalid:
 		return "invalid", r.Error
-	case roster.RowSkipped:
+	case imp.UpdateExisting && r.UpdateOutcome != "" && !(ok && st.InvitedByImport == imp.ID):
+		return updateOutcome(imp, r, st, ok)
+	case r.Status == roster.RowSkipped:
 		return "skipped", r.Reason
 	}
-	st, ok := states[r.Email]
 	switch {
 	case ok && st.InvitedByImport == imp.ID:
 		if imp.SendInvitations {
@@ -190,4 +231,26 @@ func rowOutcome(imp roster.Import, r roster.PreviewRow, states map[string]roster
 		return "failed", reason
 	}
 	return "failed", "The invitation could not be created."
+}
+
+// updateOutcome is what an import that updates existing users did to
+// someone already in the school: updated (with the preview's before and
+// after), unchanged, left removed, or failed.
+func updateOutcome(imp roster.Import, r roster.PreviewRow, st roster.MemberState, found bool) (outcome, detail string) {
+	switch {
+	case found && st.UpdatedByImport == imp.ID:
+		var changes []string
+		for _, c := range r.Changes {
+			changes = append(changes, fmt.Sprintf("%s: %q → %q", c.Field, c.Before, c.After))
+		}
+		return string(roster.RowUpdated), strings.Join(changes, "; ")
+	case found && st.Status == roster.StatusRemoved && r.MarkedRemoved:
+		return string(roster.RowUnchanged), csvimport.ReasonMarkedRemoved
+	case found && st.Status == roster.StatusRemoved:
+		return "skipped", csvimport.ReasonRemoved
+	}
+	if reason, failed := imp.Failures[r.Row]; failed {
+		return "failed", reason
+	}
+	return string(roster.RowUnchanged), ""
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // ErrorFile writes the error file as rows come: the original header and cells
@@ -120,6 +122,18 @@ func (m multiSink) Start(header []string) error {
 	for _, s := range m {
 		if err := s.Start(header); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Link hands a parent link to each sink that takes links.
+func (m multiSink) Link(l *roster.PreviewRow) error {
+	for _, s := range m {
+		if ls, ok := s.(LinkSink); ok {
+			if err := ls.Link(l); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

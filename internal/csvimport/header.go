@@ -31,6 +31,7 @@ const (
 	fieldParentEmail  = "parent_email"
 	fieldParentID     = "parent_id"
 	fieldRelationType = "relationship_type"
+	fieldStatus       = "status" // users: an export's status column (removed people are never invited)
 )
 
 // synonyms maps a normalised header (lower case, without spaces, hyphens,
@@ -53,6 +54,7 @@ var synonyms = map[Kind]map[string]string{
 		// Sign-in names, which some exports fill where the email is blank.
 		"username": fieldUsername, "login": fieldUsername, "loginname": fieldUsername, "userprincipalname": fieldUsername,
 		"signinname": fieldUsername, "logonname": fieldUsername,
+		"status": fieldStatus, "userstatus": fieldStatus, "accountstatus": fieldStatus,
 	},
 	KindRelationships: {
 		"studentemail": fieldStudentEmail, "pupilemail": fieldStudentEmail, "childemail": fieldStudentEmail,
@@ -97,16 +99,22 @@ type columns struct {
 	order   []int          // the mapped column indexes, left to right
 	ignored []string       // header cells that map to nothing
 	unused  []int          // their column indexes
+	parents []parentColumn // users: the parent email columns, left to right
 }
 
 // mapHeader maps header cells to fields.
 // Errors: a *FileError when two columns hold the same field or a required
 // field has no column.
-func mapHeader(kind Kind, header []string) (columns, error) {
-	c := columns{index: map[string]int{}}
+func mapHeader(kind Kind, header []string) (c columns, err error) {
+	c = columns{index: map[string]int{}}
 	syn := synonyms[kind]
+	pc := parentColumns{}
 	for i, h := range header {
 		field, ok := syn[normalizeHeader(h)]
+		if !ok && kind == KindUsers && pc.add(i, normalizeHeader(h)) {
+			c.order = append(c.order, i)
+			continue
+		}
 		if !ok {
 			if strings.TrimSpace(h) != "" {
 				c.ignored = append(c.ignored, strings.TrimSpace(h))
@@ -151,6 +159,9 @@ func mapHeader(kind Kind, header []string) (columns, error) {
 		}
 		return c, fileErrorf(ReasonMissingColumn, "The file has no %s %s. Columns found: %s. Download the template to see the expected columns.",
 			strings.Join(missing, " and "), noun, foundText)
+	}
+	if c.parents, err = pc.columns(); err != nil {
+		return c, err
 	}
 	sort.Strings(c.ignored)
 	return c, nil

@@ -53,6 +53,6 @@ func inBatches[K comparable, V any](ctx context.Context, keys []K, size, conc in
 
 // members asks the Directory in calls of at most BatchSize emails (a batch of
 // relationship rows names up to twice as many people).
-func (v *validator) members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error) {
+func (v *validator) members(ctx context.Context, emails []string) (map[string]roster.MemberState, error) {
 	return inBatches(ctx, emails, v.opts.BatchSize, v.opts.LookupConcurrency, v.opts.Directory.Members)
 }

@@ -131,7 +131,7 @@ func (v *validator) settleRelationships(ctx context.Context) error {
 	}
 	isUser := func(e string) bool {
 		s, ok := members[e]
-		return ok && s != roster.StatusRemoved
+		return ok && s.Status != roster.StatusRemoved
 	}
 	for _, r := range v.pending {
 		if r.Status != StatusValid {

@@ -20,12 +20,6 @@ const (
 	StatusUnchanged = roster.RowUnchanged
 )
 
-// Reasons a users row is skipped.
-const (
-	ReasonAlreadyMember  = "Already a member"
-	ReasonAlreadyInvited = "Already invited"
-)
-
 // RowResult is the outcome of one row, with its normalised values.
 type RowResult struct {
 	// The row as the preview judged it: its number, status, error or
@@ -45,9 +39,9 @@ type Pair = roster.Pair
 // Directory answers what the school already holds. The preview Lambda backs
 // it with batched DynamoDB reads; calls carry at most Options.BatchSize keys.
 type Directory interface {
-	// Members returns the status of each email that is a user of the school;
-	// emails of no user are absent from the map.
-	Members(ctx context.Context, emails []string) (map[string]roster.UserStatus, error)
+	// Members returns the state of each email that is a user of the school,
+	// with their groups by name; emails of no user are absent from the map.
+	Members(ctx context.Context, emails []string) (map[string]roster.MemberState, error)
 	// Relationships returns the type of each pair that is already linked.
 	Relationships(ctx context.Context, pairs []Pair) (map[Pair]string, error)
 	// UserIDs returns the email of the user who carries each id; ids no user
@@ -139,9 +133,14 @@ const (
 // format"; "Duplicate email (same as row N)"; "Unknown group: X"; "User id is
 // longer than 100 characters"; "Duplicate user id (same as row N)"; "User id
 // X already belongs to Y". An empty email is taken from a username column
-// that holds a valid address (the preview says how many). A row that passes
-// is "skipped" when the person is already a member or already invited (a
-// removed person is invited again), else "valid".
+// that holds a valid address (the preview says how many). The group cell
+// may name several groups, separated by ";". A row that passes is "skipped"
+// when the person is already a member or already invited, or when the
+// file's status column says "removed"; else "valid" (a removed person is
+// invited again). A skipped row of someone in the school also says what an
+// import that updates existing users would do (UpdateOutcome, Changes).
+// Parent columns on a users row name parents to link the row's person to;
+// each link is decided once the whole file is read (LinkSink).
 //
 // Relationships rows: each party by email or id. More cells than columns; a
 // cell too long; "Student email: email is required" (or, when the file has
@@ -201,6 +200,10 @@ func Validate(ctx context.Context, r io.Reader, opts Options, sink Sink) (*Summa
 		}
 	}
 	if err := v.flush(ctx, sink); err != nil {
+		return nil, err
+	}
+	v.settleLaterLinks()
+	if err := v.sendLinks(sink); err != nil {
 		return nil, err
 	}
 	if v.sum.Total == 0 {

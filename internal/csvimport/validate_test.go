@@ -16,6 +16,7 @@ import (
 // fakeDirectory is a Directory over maps that records its calls.
 type fakeDirectory struct {
 	members       map[string]roster.UserStatus
+	states        map[string]roster.MemberState // the whole record, where a test needs more than the status
 	relationships map[Pair]string
 	userIDs       map[string]string // id -> email
 	memberCalls   []int             // keys asked per call
@@ -53,12 +54,14 @@ func (f *fakeDirectory) UserIDs(_ context.Context, ids []string) (map[string]str
 	return out, f.err
 }
 
-func (f *fakeDirectory) Members(_ context.Context, emails []string) (map[string]roster.UserStatus, error) {
+func (f *fakeDirectory) Members(_ context.Context, emails []string) (map[string]roster.MemberState, error) {
 	defer f.call(&f.memberCalls, len(emails))()
-	out := map[string]roster.UserStatus{}
+	out := map[string]roster.MemberState{}
 	for _, e := range emails {
-		if s, ok := f.members[e]; ok {
+		if s, ok := f.states[e]; ok {
 			out[e] = s
+		} else if s, ok := f.members[e]; ok {
+			out[e] = roster.MemberState{Status: s}
 		}
 	}
 	return out, f.err

@@ -3,6 +3,7 @@ package csvimport
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -24,7 +25,7 @@ type validator struct {
 	addressCols map[int]bool
 	// Column of each field, -1 when the file has none.
 	colEmail, colFirst, colLast, colGroup, colStudent, colParent, colType int
-	colUserID, colUsername, colStudentID, colParentID                     int
+	colUserID, colUsername, colStudentID, colParentID, colStatus          int
 	// idRows is the first row of each user id in the file.
 	idRows map[string]int
 	// fromUsername counts rows whose email came from the username column.
@@ -47,6 +48,11 @@ type validator struct {
 	lookups int          // rows in pending that need a lookup
 	invalid []RowResult  // the first PreviewRows invalid rows
 	others  []RowResult  // the first PreviewRows other rows
+	// Parent links of users rows: the file's people so far, links decided
+	// and not yet sent, and links waiting for the end of the file.
+	people  *peopleSet
+	settled []roster.PreviewRow
+	later   []pendingLink
 }
 
 func newValidator(opts Options, rd *Reader, cols columns) *validator {
@@ -61,6 +67,10 @@ func newValidator(opts Options, rd *Reader, cols columns) *validator {
 	v.colEmail, v.colFirst, v.colLast, v.colGroup = col(fieldEmail), col(fieldFirstName), col(fieldLastName), col(fieldGroup)
 	v.colStudent, v.colParent, v.colType = col(fieldStudentEmail), col(fieldParentEmail), col(fieldRelationType)
 	v.colUserID, v.colUsername, v.colStudentID, v.colParentID = col(fieldUserID), col(fieldUsername), col(fieldStudentID), col(fieldParentID)
+	v.colStatus = col(fieldStatus)
+	if len(cols.parents) > 0 {
+		v.people = newPeopleSet()
+	}
 	for _, g := range opts.Groups {
 		v.groups[roster.GroupKey(g)] = g
 	}
@@ -140,67 +150,6 @@ func (v *validator) checkDuplicates() {
 	}
 }
 
-func (v *validator) checkUser(r *RowResult, cells []string) {
-	var flags uint16
-	r.Email, flags = normalizeEmailFlags(cell(cells, v.colEmail))
-	if r.Email == "" && v.colUsername >= 0 {
-		// Exports such as School Data Sync's leave the email blank where the
-		// sign-in name is the address; never guess from anything else.
-		if u, uf := normalizeEmailFlags(cell(cells, v.colUsername)); u != "" && checkEmailFlags(u, uf) == "" {
-			r.Email, flags = u, uf
-			v.fromUsername++
-		}
-	}
-	r.FirstName = cleanText(cell(cells, v.colFirst))
-	r.LastName = cleanText(cell(cells, v.colLast))
-	if msg := checkEmailFlags(r.Email, flags); msg != "" {
-		v.fail(r, msg, msg)
-		if msg == msgEmailRequired {
-			v.noteAddressColumns(cells)
-		}
-		return
-	}
-	// The duplicate check runs at flush time for the whole batch (see
-	// checkDuplicates); it outranks the group check below.
-	r.dupKey = r.Email
-	group := cleanText(cell(cells, v.colGroup))
-	if group == "" {
-		group = roster.DefaultGroup
-	}
-	name, cached := v.groupCache[group]
-	if !cached {
-		name = v.groups[roster.GroupKey(group)]
-		if len(v.groupCache) < 1000 {
-			v.groupCache[group] = name
-		}
-	}
-	if name == "" {
-		msg := "Unknown group: " + group
-		v.fail(r, msg, msg)
-		return
-	}
-	r.Group = name
-	v.checkUserID(r, cleanText(cell(cells, v.colUserID)))
-}
-
-// checkUserID checks a row's id (if it has one) is short and not an earlier
-// row's; whether another user has it is settled with the Directory.
-func (v *validator) checkUserID(r *RowResult, id string) {
-	switch {
-	case id == "":
-		return
-	case utf8.RuneCountInString(id) > maxUserID:
-		v.fail(r, fmt.Sprintf("User id is longer than %d characters", maxUserID), keyUserIDTooLong)
-		return
-	}
-	r.UserID = id
-	if first, dup := v.idRows[id]; dup {
-		v.fail(r, fmt.Sprintf("Duplicate user id (same as row %d)", first), keyDuplicateUserID)
-		return
-	}
-	v.idRows[id] = r.Row
-}
-
 // noteAddressColumns remembers ignored columns that hold an address on a row
 // whose email is missing (School Data Sync exports put it in "username"), so
 // the preview can say where the addresses are.
@@ -216,22 +165,27 @@ func (v *validator) noteAddressColumns(cells []string) {
 // status and sends them to the sink in file order.
 func (v *validator) flush(ctx context.Context, sink Sink) error {
 	v.checkDuplicates()
-	if v.lookups > 0 && v.opts.Directory != nil {
-		var err error
-		if v.opts.Kind == KindUsers {
-			err = v.settleUsers(ctx)
-		} else {
-			err = v.settleRelationships(ctx)
-		}
-		if err != nil {
-			return err
-		}
+	var err error
+	switch {
+	case v.opts.Kind == KindUsers && v.lookups > 0:
+		err = v.settleUsers(ctx)
+	case v.lookups > 0 && v.opts.Directory != nil:
+		err = v.settleRelationships(ctx)
+	}
+	if err == nil && v.opts.Kind == KindUsers {
+		err = v.settleParents(ctx)
+	}
+	if err != nil {
+		return err
 	}
 	for _, r := range v.pending {
 		v.count(r)
 		if err := sink.Row(r); err != nil {
 			return err
 		}
+	}
+	if err := v.sendLinks(sink); err != nil {
+		return err
 	}
 	v.pending, v.lookups, v.slab = v.pending[:0], 0, v.slab[:0]
 	v.rd.Release()
@@ -255,44 +209,6 @@ func cell(cells []string, i int) string {
 	return cells[i]
 }
 
-func (v *validator) settleUsers(ctx context.Context) error {
-	var emails, ids []string
-	for _, r := range v.pending {
-		if r.Status == StatusValid {
-			emails = append(emails, r.Email)
-			if r.UserID != "" {
-				ids = append(ids, r.UserID)
-			}
-		}
-	}
-	members, err := v.members(ctx, emails)
-	if err != nil {
-		return err
-	}
-	owners, err := v.userIDs(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, r := range v.pending {
-		if r.Status != StatusValid {
-			continue
-		}
-		if owner := owners[r.UserID]; r.UserID != "" && owner != "" && owner != r.Email {
-			v.fail(r, fmt.Sprintf("User id %s already belongs to %s", r.UserID, owner), keyUserIDTaken)
-			continue
-		}
-		switch members[r.Email] {
-		case roster.StatusActive:
-			r.Status, r.Reason = StatusSkipped, ReasonAlreadyMember
-		case roster.StatusInvited:
-			r.Status, r.Reason = StatusSkipped, ReasonAlreadyInvited
-		case roster.StatusRemoved:
-			r.Reason = "Was removed; will be invited again"
-		}
-	}
-	return nil
-}
-
 func (v *validator) count(r *RowResult) {
 	s := &v.sum
 	s.Total++
@@ -309,6 +225,14 @@ func (v *validator) count(r *RowResult) {
 		s.Updated++
 	case StatusUnchanged:
 		s.Unchanged++
+	}
+	switch r.UpdateOutcome {
+	case roster.UpdateChanges:
+		s.UpdateChanges++
+	case roster.UpdateUnchanged:
+		s.UpdateUnchanged++
+	case roster.UpdateRemoved:
+		s.UpdateRemoved++
 	}
 	keep := &v.others
 	if r.Status == StatusInvalid {
@@ -342,6 +266,15 @@ func (v *validator) errorKey(key string) string {
 func shown(r *RowResult) RowResult {
 	k := *r
 	k.Cells = nil
+	k.Changes = slices.Clone(k.Changes)
+	k.Parents = slices.Clone(k.Parents) // settleLaterLinks fills in the links decided at the end
+	for i := range k.Parents {
+		k.Parents[i].Email = clipText(k.Parents[i].Email, maxShownChars)
+	}
+	for i := range k.Changes {
+		c := &k.Changes[i]
+		c.Before, c.After = clipText(c.Before, maxShownChars), clipText(c.After, maxShownChars)
+	}
 	for _, f := range []*string{&k.Error, &k.Reason, &k.Email, &k.FirstName, &k.LastName, &k.Group, &k.UserID,
 		&k.StudentEmail, &k.StudentID, &k.ParentEmail, &k.ParentID} {
 		*f = clipText(*f, maxShownChars)
@@ -370,6 +303,9 @@ func (v *validator) finish() {
 		s.PreviewNote = fmt.Sprintf("Showing %d of %s rows, rows with errors first. Download the results to see every row.", len(s.Preview), Thousands(s.Total))
 	}
 	s.Warnings = append(s.Warnings, v.rd.Warnings...) // how a workbook was read: which sheet
+	if w := v.parentWarning(); w != "" {
+		s.Warnings = append(s.Warnings, w)
+	}
 	if len(v.cols.ignored) > 0 {
 		s.Warnings = append(s.Warnings, "Ignored columns: "+strings.Join(v.cols.ignored, ", "))
 	}

@@ -55,6 +55,12 @@ type importItem struct {
 	SkippedMember   int                  `dynamodbav:"skippedMember"`
 	SkippedInvited  int                  `dynamodbav:"skippedInvited"`
 	Failed          int                  `dynamodbav:"failed"`
+	SkippedRemoved  int                  `dynamodbav:"skippedRemoved"`
+	UpdateExisting  bool                 `dynamodbav:"updateExisting"`
+	LinksCreated    int                  `dynamodbav:"linksCreated"`
+	LinksUpdated    int                  `dynamodbav:"linksUpdated"`
+	LinksUnchanged  int                  `dynamodbav:"linksUnchanged"`
+	LinksFailed     int                  `dynamodbav:"linksFailed"`
 	ChunksDone      []string             `dynamodbav:"chunksDone,stringset,omitempty"`
 	Failures        []string             `dynamodbav:"failures,omitempty"` // "row<TAB>reason"
 	CompletedAt     *time.Time           `dynamodbav:"completedAt,omitempty"`
@@ -70,9 +76,11 @@ func (it importItem) record() roster.Import {
 		ValidatedAt: it.ValidatedAt, SendInvitations: it.SendInvitations, ConfirmedBy: it.ConfirmedBy,
 		ConfirmedAt: it.ConfirmedAt, Progress: roster.Progress{Done: it.ProgressDone, Total: it.ProgressTotal},
 		Results: roster.ImportResults{Created: it.Created, Updated: it.Updated, Unchanged: it.Unchanged,
-			SkippedMember: it.SkippedMember, SkippedInvited: it.SkippedInvited, Failed: it.Failed},
-		CompletedAt: it.CompletedAt,
-		Claim:       it.Claim, ChunksDone: it.ChunksDone, Failures: parseFailures(it.Failures), Artifacts: artifactsOf(it.Artifacts),
+			SkippedMember: it.SkippedMember, SkippedInvited: it.SkippedInvited, Failed: it.Failed, SkippedRemoved: it.SkippedRemoved,
+			Links: roster.LinkCounts{Created: it.LinksCreated, Updated: it.LinksUpdated, Unchanged: it.LinksUnchanged, Failed: it.LinksFailed}},
+		UpdateExisting: it.UpdateExisting,
+		CompletedAt:    it.CompletedAt,
+		Claim:          it.Claim, ChunksDone: it.ChunksDone, Failures: parseFailures(it.Failures), Artifacts: artifactsOf(it.Artifacts),
 	}
 }
 
@@ -303,12 +311,15 @@ func (s *Store) FailImport(ctx context.Context, schoolID, importID, claim, reaso
 	return s.update(ctx, schoolID, importID, upd, cond)
 }
 
-// ConfirmImport moves a ready import to queued: the table stream hands it
-// to the confirm function.
+// ConfirmImport moves a ready import to queued, with the administrator's
+// choices and the rows it will import (its progress's total): the table
+// stream hands it to the confirm function.
 // Errors: ECONFLICT when it is not ready; ENOTFOUND; EINTERNAL.
-func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string, sendInvitations bool, now time.Time) (roster.Import, error) {
+func (s *Store) ConfirmImport(ctx context.Context, schoolID, importID, by string, opts roster.ConfirmOptions, total int, now time.Time) (roster.Import, error) {
 	upd := expression.Set(expression.Name(attrStatus), expression.Value(string(roster.ImportQueued))).
-		Set(expression.Name(attrSendInvitations), expression.Value(sendInvitations)).
+		Set(expression.Name(attrSendInvitations), expression.Value(opts.SendInvitations)).
+		Set(expression.Name(attrUpdateExisting), expression.Value(opts.UpdateExisting)).
+		Set(expression.Name(attrProgressTotal), expression.Value(total)).
 		Set(expression.Name(attrConfirmedBy), expression.Value(by)).
 		Set(expression.Name(attrConfirmedAt), expression.Value(now)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now))
@@ -359,7 +370,7 @@ const maxStoredFailures = 100
 // nothing. It reports whether this call applied it.
 // Errors: ECONFLICT if claim no longer holds the import; EINTERNAL.
 func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string, o roster.ChunkOutcome, storedFailures int, now time.Time) (bool, error) {
-	chunk := strconv.Itoa(o.Chunk)
+	chunk := roster.ChunkKey(o.Chunk, o.LinkPass)
 	upd := expression.Add(expression.Name(attrChunksDone), expression.Value(&types.AttributeValueMemberSS{Value: []string{chunk}})).
 		Add(expression.Name(attrProgressDone), expression.Value(o.Rows)).
 		Add(expression.Name(attrCreated), expression.Value(o.Created)).
@@ -368,6 +379,11 @@ func (s *Store) ApplyChunk(ctx context.Context, schoolID, importID, claim string
 		Add(expression.Name(attrSkippedMember), expression.Value(o.SkippedMember)).
 		Add(expression.Name(attrSkippedInvited), expression.Value(o.SkippedInvited)).
 		Add(expression.Name(attrFailed), expression.Value(o.Failed)).
+		Add(expression.Name(attrSkippedRemoved), expression.Value(o.SkippedRemoved)).
+		Add(expression.Name(attrLinksCreated), expression.Value(o.Links.Created)).
+		Add(expression.Name(attrLinksUpdated), expression.Value(o.Links.Updated)).
+		Add(expression.Name(attrLinksUnchanged), expression.Value(o.Links.Unchanged)).
+		Add(expression.Name(attrLinksFailed), expression.Value(o.Links.Failed)).
 		Set(expression.Name(attrUpdatedAt), expression.Value(now)).
 		Set(expression.Name(attrGSI3SK), expression.Value(dueAt(now.Add(roster.ImportStallAfter))))
 	cond := expression.Not(expression.Contains(expression.Name(attrChunksDone), chunk)).

@@ -53,7 +53,7 @@ func TestImportLifecycle(t *testing.T) {
 	if _, err := s.ClaimValidation(ctx, "lifecycle", "IMP1", "upload-a", t0); err != nil {
 		t.Fatalf("same claim again: %v", err)
 	}
-	_, err = s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", true, t0)
+	_, err = s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", roster.ConfirmOptions{SendInvitations: true}, 2, t0)
 	wantCode(t, "confirm while validating", err, roster.ECONFLICT)
 	_, err = s.SavePreview(ctx, "lifecycle", "IMP1", "upload-b", roster.PreviewResult{}, t0)
 	wantCode(t, "save preview without the claim", err, roster.ECONFLICT)
@@ -76,11 +76,11 @@ func TestImportLifecycle(t *testing.T) {
 	}
 
 	// Confirm once; a second confirm is refused by the condition.
-	q, err := s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", false, t0)
+	q, err := s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", roster.ConfirmOptions{}, 2, t0)
 	if err != nil || q.Status != roster.ImportQueued || q.SendInvitations || q.ConfirmedBy != "head@lifecycle.school" {
 		t.Fatalf("confirm: %+v %v", q, err)
 	}
-	_, err = s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", true, t0)
+	_, err = s.ConfirmImport(ctx, "lifecycle", "IMP1", "head@lifecycle.school", roster.ConfirmOptions{SendInvitations: true}, 2, t0)
 	wantCode(t, "confirm twice", err, roster.ECONFLICT)
 
 	// Import: the record's claim holds it; chunks count once.

@@ -175,7 +175,7 @@ func TestImportDue(t *testing.T) {
 	if got := dueOf(t, s, school, t0.Add(24*time.Hour)); len(got) != 1 || got["IMP-V"].Status != "validating" {
 		t.Fatalf("due after preview = %+v, want only the validating import", got)
 	}
-	if _, err := s.ConfirmImport(ctx, school, "IMP-I", "head@importdue.school", true, t0); err != nil {
+	if _, err := s.ConfirmImport(ctx, school, "IMP-I", "head@importdue.school", roster.ConfirmOptions{SendInvitations: true}, 1, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.ClaimImport(ctx, school, "IMP-I", "rec-1", t0); err != nil {

@@ -96,6 +96,7 @@ type userItem struct {
 	InvitedAt       time.Time  `dynamodbav:"invitedAt"`
 	InvitedBy       string     `dynamodbav:"invitedBy,omitempty"`
 	InvitedByImport string     `dynamodbav:"invitedByImport,omitempty"`
+	UpdatedByImport string     `dynamodbav:"updatedByImport,omitempty"`
 	JoinedAt        *time.Time `dynamodbav:"joinedAt,omitempty"`
 	SealedToken     string     `dynamodbav:"sealedToken,omitempty"`
 	SendCount       int        `dynamodbav:"sendCount"`
@@ -114,11 +115,17 @@ type userItem struct {
 	Version         int        `dynamodbav:"version"`
 }
 
+// state is what an import needs to know of the user.
+func (u userItem) state() roster.MemberState {
+	return roster.MemberState{Status: roster.UserStatus(u.Status), InvitedByImport: u.InvitedByImport, UpdatedByImport: u.UpdatedByImport,
+		FirstName: u.FirstName, LastName: u.LastName, Groups: u.Groups, UserID: u.UserID}
+}
+
 func (u userItem) member() roster.Member {
 	return roster.Member{
 		SchoolID: u.SchoolID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
 		Role: roster.Role(u.Role), Groups: u.Groups, UserID: u.UserID, Status: roster.UserStatus(u.Status),
-		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, InvitedBy: u.InvitedBy,
+		MailStatus: roster.MailStatus(u.MailStatus), InvitedAt: u.InvitedAt, InvitedBy: u.InvitedBy, UpdatedByImport: u.UpdatedByImport,
 		InvitedByImport: u.InvitedByImport, JoinedAt: u.JoinedAt, SealedToken: u.SealedToken,
 		SendCount: u.SendCount, MailQueuedAt: u.MailQueuedAt, MailMessageID: u.MailMessageID,
 		MailSentAt: u.MailSentAt, MailError: u.MailError, MailNote: u.MailNote, MailDueAt: u.MailDueAt, UpdatedAt: u.UpdatedAt, UpdatedBy: u.UpdatedBy,
@@ -134,7 +141,7 @@ func userOf(m roster.Member) userItem {
 		PK: schoolPK(m.SchoolID), SK: userSK(m.Email), Type: typeUser, GSI2PK: memberPK(m.Email), GSI2SK: schoolPK(m.SchoolID),
 		SchoolID: m.SchoolID, Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: string(m.Role),
 		Groups: m.Groups, UserID: m.UserID, Status: string(m.Status), MailStatus: string(m.MailStatus), InvitedAt: m.InvitedAt,
-		InvitedBy: m.InvitedBy, InvitedByImport: m.InvitedByImport, JoinedAt: m.JoinedAt, SealedToken: m.SealedToken,
+		InvitedBy: m.InvitedBy, InvitedByImport: m.InvitedByImport, UpdatedByImport: m.UpdatedByImport, JoinedAt: m.JoinedAt, SealedToken: m.SealedToken,
 		SendCount: m.SendCount, MailQueuedAt: m.MailQueuedAt, MailMessageID: m.MailMessageID, MailSentAt: m.MailSentAt,
 		MailError: m.MailError, MailNote: m.MailNote, MailDueAt: m.MailDueAt, UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy, RemovedAt: m.RemovedAt,
 		RemovedBy: m.RemovedBy, Sub: m.Sub, Version: m.Version,

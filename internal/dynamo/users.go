@@ -147,19 +147,22 @@ func (s *Store) ReinviteRemoved(ctx context.Context, inv roster.Invitation) (boo
 func memberState(item map[string]types.AttributeValue) roster.MemberState {
 	var it userItem
 	_ = attributevalue.UnmarshalMap(item, &it)
-	return roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+	return it.state()
 }
 
 // MemberStates returns the state of each email that is a user of the school,
-// reading in batches of 100 keys and retrying unprocessed keys.
+// reading in batches of 100 keys and retrying unprocessed keys. It reads
+// consistently: confirm asks about users it has just written.
 // Errors: EINTERNAL.
 func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
 	out := make(map[string]roster.MemberState, len(emails))
-	_, err := s.batchGet(ctx, schoolID, userSKs(emails), false, "#e, #s, #i", map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport},
+	_, err := s.batchGet(ctx, schoolID, userSKs(emails), true, "#e, #s, #i, #u, #f, #l, #g, #d",
+		map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport, "#u": attrUpdatedByImport,
+			"#f": attrFirstName, "#l": attrLastName, "#g": attrGroups, "#d": attrUserID},
 		func(item map[string]types.AttributeValue) {
 			var it userItem
 			if attributevalue.UnmarshalMap(item, &it) == nil {
-				out[it.Email] = roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+				out[it.Email] = it.state()
 			}
 		})
 	return out, err
@@ -264,7 +267,8 @@ func (s *Store) SchoolDirectory(ctx context.Context, schoolID string, maxItems i
 	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).
 		And(expression.Key(attrSK).Between(expression.Value(userIDSK("")), expression.Value("USER$")))
 	proj := expression.NamesList(expression.Name(attrSK), expression.Name(attrEmail), expression.Name(attrStatus),
-		expression.Name(attrInvitedByImport), expression.Name(attrUserID))
+		expression.Name(attrInvitedByImport), expression.Name(attrUserID), expression.Name(attrUpdatedByImport),
+		expression.Name(attrFirstName), expression.Name(attrLastName), expression.Name(attrGroups))
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithProjection(proj).Build()
 	if err != nil {
 		return nil, nil, false, roster.Internal(err)
@@ -287,18 +291,12 @@ func (s *Store) SchoolDirectory(ctx context.Context, schoolID string, maxItems i
 		}
 		read += len(out.Items)
 		for _, item := range out.Items {
-			var it struct {
-				SK              string `dynamodbav:"SK"`
-				Email           string `dynamodbav:"email"`
-				Status          string `dynamodbav:"status"`
-				InvitedByImport string `dynamodbav:"invitedByImport"`
-				UserID          string `dynamodbav:"userId"`
-			}
+			var it userItem
 			if attributevalue.UnmarshalMap(item, &it) != nil {
 				continue
 			}
 			if strings.HasPrefix(it.SK, userPrefix) {
-				members[it.Email] = roster.MemberState{Status: roster.UserStatus(it.Status), InvitedByImport: it.InvitedByImport}
+				members[it.Email] = it.state()
 			} else {
 				ids[it.UserID] = it.Email
 			}

@@ -16,7 +16,7 @@ type ImportService interface {
 	Start(ctx context.Context, caller app.Caller, schoolID string, req app.StartImport) (app.ImportView, error)
 	Get(ctx context.Context, caller app.Caller, schoolID, importID string) (roster.Import, error)
 	List(ctx context.Context, caller app.Caller, schoolID, cursor string, limit int) (app.ImportPage, error)
-	Confirm(ctx context.Context, caller app.Caller, schoolID, importID string, sendInvitations bool) (roster.Import, bool, error)
+	Confirm(ctx context.Context, caller app.Caller, schoolID, importID string, opts roster.ConfirmOptions) (roster.Import, bool, error)
 	FileURL(ctx context.Context, caller app.Caller, schoolID, importID, file string) (string, error)
 	Template(ctx context.Context, caller app.Caller, schoolID, name string) ([]byte, error)
 }
@@ -57,14 +57,15 @@ func ImportsAPI(rt *Router, svc ImportService) {
 	rt.Handle("POST /schools/{schoolId}/imports/{importId}/confirm", func(ctx context.Context, r *Request) (Response, error) {
 		req := struct {
 			SendInvitations *bool `json:"sendInvitations"`
+			UpdateExisting  bool  `json:"updateExisting"`
 		}{}
 		if len(r.Body) > 0 {
 			if err := DecodeJSON(r, &req); err != nil {
 				return Response{}, err
 			}
 		}
-		send := req.SendInvitations == nil || *req.SendInvitations
-		imp, _, err := svc.Confirm(ctx, r.Caller, r.Path["schoolId"], r.Path["importId"], send)
+		opts := roster.ConfirmOptions{SendInvitations: req.SendInvitations == nil || *req.SendInvitations, UpdateExisting: req.UpdateExisting}
+		imp, _, err := svc.Confirm(ctx, r.Caller, r.Path["schoolId"], r.Path["importId"], opts)
 		if err != nil {
 			return Response{}, err
 		}

@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // ImportKind is what an import file holds.
 type ImportKind string
@@ -60,12 +63,16 @@ type Import struct {
 	ValidatedAt   *time.Time     `json:"validatedAt,omitempty"`
 
 	// Confirmation and import.
-	SendInvitations bool          `json:"sendInvitations"`
-	ConfirmedBy     string        `json:"confirmedBy,omitempty"`
-	ConfirmedAt     *time.Time    `json:"confirmedAt,omitempty"`
-	Progress        Progress      `json:"progress"`
-	Results         ImportResults `json:"results"`
-	CompletedAt     *time.Time    `json:"completedAt,omitempty"`
+	SendInvitations bool `json:"sendInvitations"`
+	// UpdateExisting: users rows of people already in the school update
+	// their names, groups and id (never re-inviting them) instead of being
+	// skipped.
+	UpdateExisting bool          `json:"updateExisting"`
+	ConfirmedBy    string        `json:"confirmedBy,omitempty"`
+	ConfirmedAt    *time.Time    `json:"confirmedAt,omitempty"`
+	Progress       Progress      `json:"progress"`
+	Results        ImportResults `json:"results"`
+	CompletedAt    *time.Time    `json:"completedAt,omitempty"`
 
 	// Bookkeeping of the functions, not shown to clients.
 	Claim      string              `json:"-"` // who holds the current step (validation or import)
@@ -103,6 +110,37 @@ const (
 	RowUnchanged RowStatus = "unchanged" // relationships: the pair exists with this type
 )
 
+// Users rows of people already in the school are skipped unless the import
+// updates existing users. For such a row the preview also says what an
+// update would do: UpdateOutcome.
+const (
+	UpdateChanges   = "update"    // their names, groups or id would change
+	UpdateUnchanged = "unchanged" // the file says what the school has
+	UpdateRemoved   = "removed"   // removed from the school: an update never brings them back
+)
+
+// ConfirmOptions are the administrator's choices when confirming an import.
+type ConfirmOptions struct {
+	SendInvitations bool // queue the invitation emails now (else hold them)
+	UpdateExisting  bool // users: update people already in the school instead of skipping them
+}
+
+// ToImport is how many lines of the rows file confirming imports with
+// these options: the progress's total. Users: the new people, the links
+// that can be made,
+// and with updates the people already in the school (a removed person is
+// counted once, as new or as left removed).
+func (c PreviewCounts) ToImport(kind ImportKind, opts ConfirmOptions) int {
+	if kind == KindRelationships {
+		return c.Valid + c.Updated + c.Unchanged
+	}
+	n := c.Valid + c.Links
+	if opts.UpdateExisting {
+		n += c.UpdateChanges + c.UpdateUnchanged
+	}
+	return n
+}
+
 // PreviewResult is what validation records on an import.
 type PreviewResult struct {
 	Counts      PreviewCounts
@@ -115,9 +153,18 @@ type PreviewResult struct {
 	Artifacts   map[Artifact]string // added to the import's artifacts
 }
 
+// ChunkKey names chunk k of an import's rows, or of its parent links.
+func ChunkKey(k int, links bool) string {
+	if links {
+		return "L" + strconv.Itoa(k)
+	}
+	return strconv.Itoa(k)
+}
+
 // ChunkOutcome is what confirming one chunk of rows did.
 type ChunkOutcome struct {
 	Chunk          int
+	LinkPass       bool // the chunk is of a users import's parent links
 	Rows           int
 	Created        int
 	Updated        int // relationships whose type changed
@@ -127,6 +174,16 @@ type ChunkOutcome struct {
 	Failed         int
 	Failures       map[int]string // row -> reason
 	Groups         map[string]int // group id -> members created
+	SkippedRemoved int            // users: removed people an update left removed
+	Links          LinkCounts     // users: parents linked to the students on their rows
+}
+
+// LinkCounts count the student-parent links a users file asks for.
+type LinkCounts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`   // the pair was there with another type
+	Unchanged int `json:"unchanged"` // the pair was there with this type
+	Failed    int `json:"failed"`    // could not be made (the parent is not in the school, ...)
 }
 
 // PreviewCounts are the counts of a previewed file.
@@ -137,6 +194,24 @@ type PreviewCounts struct {
 	Skipped   int `json:"skipped"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// Users: of the rows of people already in the school, how many an
+	// import that updates existing users would change, leave unchanged, and
+	// leave out because the person was removed.
+	UpdateChanges   int `json:"updateChanges"`
+	UpdateUnchanged int `json:"updateUnchanged"`
+	UpdateRemoved   int `json:"updateRemoved"`
+	// Users: the parent links the file's parent columns ask for, that can be
+	// made and that cannot.
+	Links      int `json:"links"`
+	LinkErrors int `json:"linkErrors"`
+}
+
+// FieldChange is one value an update would change: the user's field as it
+// is, and as the file has it.
+type FieldChange struct {
+	Field  string `json:"field"` // first_name, last_name, group, user_id
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 // PreviewRow is one row as the preview table shows it.
@@ -150,6 +225,20 @@ type PreviewRow struct {
 	LastName  string    `json:"lastName,omitempty"`
 	Group     string    `json:"group,omitempty"`
 	UserID    string    `json:"userId,omitempty"`
+	// Users: GroupDefaulted is set when the group cell was blank (Students
+	// for someone new; an update leaves the groups as they are).
+	GroupDefaulted bool `json:"groupDefaulted,omitempty"`
+	// Users: MarkedRemoved is set when the file's status column says the
+	// person is removed (an export of the school): they are never invited.
+	MarkedRemoved bool `json:"markedRemoved,omitempty"`
+	// Users, for a person already in the school: their status there, what an
+	// update would do (UpdateChanges, UpdateUnchanged, UpdateRemoved), and
+	// the values it would change.
+	Existing      UserStatus    `json:"existing,omitempty"`
+	UpdateOutcome string        `json:"updateOutcome,omitempty"`
+	Changes       []FieldChange `json:"changes,omitempty"`
+	// Users: the parents named on the row, with what will become of each link.
+	Parents []ParentLink `json:"parents,omitempty"`
 	// Relationships: each party's email (found from the id when an id was
 	// given) and id as the file gave it.
 	StudentEmail     string `json:"studentEmail,omitempty"`
@@ -173,4 +262,15 @@ type ImportResults struct {
 	SkippedMember  int `json:"skippedMember"`
 	SkippedInvited int `json:"skippedInvited"`
 	Failed         int `json:"failed"`
+	// Users imports that update existing users: removed people left removed.
+	SkippedRemoved int `json:"skippedRemoved"`
+	// Users: the links made to the parents named on student rows.
+	Links LinkCounts `json:"links"`
+}
+
+// ParentLink is a parent a users row names, as the preview judged the link.
+type ParentLink struct {
+	Email string `json:"email"`
+	Type  string `json:"type"`
+	Error string `json:"error,omitempty"` // why the link cannot be made
 }

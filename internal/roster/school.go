@@ -92,6 +92,7 @@ type Member struct {
 	InvitedAt       time.Time
 	InvitedBy       string
 	InvitedByImport string // the import that invited them, if one did
+	UpdatedByImport string // the last import that updated them, if one did
 	JoinedAt        *time.Time
 
 	// The invitation's delivery.
@@ -174,6 +175,11 @@ func (inv Invitation) Member() Member {
 type MemberState struct {
 	Status          UserStatus
 	InvitedByImport string
+	UpdatedByImport string // the last import that updated them, if one did
+	FirstName       string
+	LastName        string
+	Groups          []string // group ids
+	UserID          string
 }
 
 // Public is the status clients see: claimed and deferred mail is still

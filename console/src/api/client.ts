@@ -11,13 +11,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-  /** Starts an export of every user (or answers the one under way); follow it with usersExport. */
-  exportUsers(schoolId: string): Promise<UsersExport> {
-    return this.request('GET', `/schools/${enc(schoolId)}/users/export.csv`);
-  }
-  usersExport(schoolId: string, id: string): Promise<UsersExport> {
-    return this.request('GET', `/schools/${enc(schoolId)}/users/exports/${enc(id)}`);
-  }
 }
 
 type Token = () => Promise<string | null>;
@@ -51,8 +44,8 @@ export class Api {
     const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     return this.request('GET', `/schools/${enc(schoolId)}/imports${q}`);
   }
-  confirmImport(schoolId: string, id: string, sendInvitations: boolean): Promise<Import> {
-    return this.request('POST', `/schools/${enc(schoolId)}/imports/${enc(id)}/confirm`, { sendInvitations });
+  confirmImport(schoolId: string, id: string, sendInvitations: boolean, updateExisting = false): Promise<Import> {
+    return this.request('POST', `/schools/${enc(schoolId)}/imports/${enc(id)}/confirm`, { sendInvitations, updateExisting });
   }
   fileLink(schoolId: string, id: string, file: 'uploaded' | 'errors' | 'results'): Promise<FileLink> {
     return this.request('GET', `/schools/${enc(schoolId)}/imports/${enc(id)}/files/${file}`);
@@ -71,6 +64,13 @@ export class Api {
   }
   removeUser(schoolId: string, email: string): Promise<User> {
     return this.request('DELETE', `/schools/${enc(schoolId)}/users/${enc(email)}`);
+  }
+  /** Starts an export of every user (or answers the one under way); follow it with usersExport. */
+  exportUsers(schoolId: string): Promise<UsersExport> {
+    return this.request('GET', `/schools/${enc(schoolId)}/users/export.csv`);
+  }
+  usersExport(schoolId: string, id: string): Promise<UsersExport> {
+    return this.request('GET', `/schools/${enc(schoolId)}/users/exports/${enc(id)}`);
   }
   resendInvitation(schoolId: string, email: string): Promise<User> {
     return this.request('POST', `/schools/${enc(schoolId)}/invitations/${enc(email)}/resend`);

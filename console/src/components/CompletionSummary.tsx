@@ -14,7 +14,22 @@ export function CompletionSummary({ api, imp }: { api: Api; imp: Import }) {
         [imp.sendInvitations ? 'Invitations created and sent' : 'Invitations created (held, not sent)', r.created],
         ['Skipped: already a member', r.skippedMember],
         ['Skipped: already invited', r.skippedInvited],
+        ...(imp.updateExisting
+          ? ([
+              ['Updated', r.updated],
+              ['Unchanged', r.unchanged],
+              ['Skipped: removed, not brought back', r.skippedRemoved],
+            ] as [string, number][])
+          : []),
         ['Failed', r.failed],
+        ...(r.links.created + r.links.updated + r.links.unchanged + r.links.failed > 0 || imp.counts.linkErrors > 0
+          ? ([
+              ['Parent links created', r.links.created],
+              ['Parent links updated (new type)', r.links.updated],
+              ['Parent links already there', r.links.unchanged],
+              ['Parent links not made', r.links.failed + imp.counts.linkErrors],
+            ] as [string, number][])
+          : []),
       ]
     : [
         ['Relationships created', r.created],

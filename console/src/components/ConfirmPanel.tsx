@@ -2,20 +2,57 @@ import { useId, useState } from 'react';
 import type { Import } from '../api/types';
 import { count } from '../format';
 
-/** ConfirmPanel offers the invitations toggle (users) and the button that starts the import. */
-export function ConfirmPanel({ imp, onConfirm, busy }: { imp: Import; onConfirm: (send: boolean) => void; busy: boolean }) {
+/** ConfirmPanel offers the invitations and update toggles (users) and the button that starts the import. */
+export function ConfirmPanel({
+  imp,
+  onConfirm,
+  busy,
+  update = false,
+  onUpdateChange,
+}: {
+  imp: Import;
+  onConfirm: (send: boolean) => void;
+  busy: boolean;
+  update?: boolean;
+  onUpdateChange?: (update: boolean) => void;
+}) {
   const id = useId();
   const [send, setSend] = useState(true);
-  const n = imp.kind === 'users' ? imp.counts.valid : imp.counts.valid + imp.counts.updated + imp.counts.unchanged;
-  const label = imp.kind === 'users' ? `Import ${count(n)} ${n === 1 ? 'user' : 'users'}` : `Link ${count(n)} ${n === 1 ? 'relationship' : 'relationships'}`;
+  const c = imp.counts;
+  const existing = c.updateChanges + c.updateUnchanged + c.updateRemoved;
+  const users = imp.kind === 'users';
+  // With updates: the new people and those whose values change (removed people stay removed).
+  const people = users ? (update ? c.valid - c.updateRemoved + c.updateChanges : c.valid) : c.valid + c.updated + c.unchanged;
+  const n = people + (users ? c.links : 0);
+  const links = users && c.links > 0 ? ` and ${count(c.links)} parent ${c.links === 1 ? 'link' : 'links'}` : '';
+  const label = users ? `Import ${count(people)} ${people === 1 ? 'user' : 'users'}${links}` : `Link ${count(n)} ${n === 1 ? 'relationship' : 'relationships'}`;
   return (
     <div className="confirm">
-      {imp.kind === 'users' && (
+      {users && (
         <div className="toggle">
           <input id={id} type="checkbox" role="switch" checked={send} onChange={(e) => setSend(e.target.checked)} aria-describedby={`${id}-help`} />
           <label htmlFor={id}>Send invitation emails now</label>
           <p id={`${id}-help`} className="help">
             {send ? 'Each new person gets an email with a link to join.' : 'Invitations are created and held; you can send them later.'}
+          </p>
+        </div>
+      )}
+      {users && existing > 0 && onUpdateChange && (
+        <div className="toggle">
+          <input
+            id={`${id}-update`}
+            type="checkbox"
+            role="switch"
+            checked={update}
+            onChange={(e) => onUpdateChange(e.target.checked)}
+            aria-describedby={`${id}-update-help`}
+          />
+          <label htmlFor={`${id}-update`}>Update people already in the school</label>
+          <p id={`${id}-update-help`} className="help">
+            {update
+              ? `Their names, groups and ids are updated from the file (${count(c.updateChanges)} will change, ${count(c.updateUnchanged)} unchanged); they are not invited again. A blank cell changes nothing; a group cell replaces their groups.` +
+                (c.updateRemoved > 0 ? ` ${count(c.updateRemoved)} removed ${c.updateRemoved === 1 ? 'person stays' : 'people stay'} removed.` : '')
+              : `${count(existing)} ${existing === 1 ? 'person is' : 'people are'} already in the school: they are skipped.`}
           </p>
         </div>
       )}

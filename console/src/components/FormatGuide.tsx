@@ -28,9 +28,13 @@ export function FormatGuide({ kind }: { kind: ImportKind }) {
         <dt>first_name, last_name</dt>
         <dd>optional</dd>
         <dt>group</dt>
-        <dd>optional: one of the school's groups, such as Students, Staff or Parents</dd>
+        <dd>optional: one of the school's groups, such as Students, Staff or Parents, or several separated by ";"</dd>
         <dt>user_id</dt>
         <dd>optional: the school's own id for the person</dd>
+        <dt>parent_email, Parent 1 Email, Parent 2 Email, Guardian Email</dt>
+        <dd>optional, on student rows: the student is linked to each parent once both are users (a "Parent 1 Relationship" column gives the type)</dd>
+        <dt>status</dt>
+        <dd>optional, as an export has it: rows marked "removed" never invite anyone</dd>
       </dl>
     </section>
   );

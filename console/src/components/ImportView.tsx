@@ -19,6 +19,7 @@ export function ImportView({ api, schoolId, importId }: { api: Api; schoolId: st
   const [imp, setImp] = useState<Import | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
+  const [update, setUpdate] = useState(false);
 
   const load = useCallback(() => api.getImport(schoolId, importId).then(setImp, (e) => setError(errorText(e))), [api, schoolId, importId]);
   useEffect(() => {
@@ -36,7 +37,7 @@ export function ImportView({ api, schoolId, importId }: { api: Api; schoolId: st
     setConfirming(true);
     setError(null);
     try {
-      setImp(await api.confirmImport(schoolId, importId, send));
+      setImp(await api.confirmImport(schoolId, importId, send, update));
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -64,8 +65,8 @@ export function ImportView({ api, schoolId, importId }: { api: Api; schoolId: st
       {imp.status === 'ready' && (
         <>
           <h2>Preview</h2>
-          <PreviewSummary imp={imp} />
-          <PreviewWarnings imp={imp} />
+          <PreviewSummary imp={imp} update={update} />
+          <PreviewWarnings imp={imp} update={update} />
           {imp.counts.invalid > 0 && (
             <p>
               <FileLink api={api} schoolId={schoolId} importId={importId} file="errors">
@@ -74,8 +75,8 @@ export function ImportView({ api, schoolId, importId }: { api: Api; schoolId: st
               (your rows with an error column, to fix and upload again)
             </p>
           )}
-          <PreviewTable imp={imp} />
-          <ConfirmPanel imp={imp} onConfirm={confirm} busy={confirming} />
+          <PreviewTable imp={imp} update={update} />
+          <ConfirmPanel imp={imp} onConfirm={confirm} busy={confirming} update={update} onUpdateChange={setUpdate} />
         </>
       )}
       {(imp.status === 'queued' || imp.status === 'importing') && <ImportProgress imp={imp} />}

@@ -2,10 +2,12 @@ import type { Import } from '../api/types';
 import { count } from '../format';
 
 /** PreviewWarnings lists what the preview noticed about the file, and the errors by kind. */
-export function PreviewWarnings({ imp }: { imp: Import }) {
+export function PreviewWarnings({ imp, update = false }: { imp: Import; update?: boolean }) {
   const warnings = imp.warnings ?? [];
   const errors = Object.entries(imp.errorCounts ?? {}).sort((a, b) => b[1] - a[1]);
-  const skips = Object.entries(imp.skipReasons ?? {});
+  // With updates, people already in the school are updated or unchanged, not skipped.
+  const skips = Object.entries(imp.skipReasons ?? {}).filter(([reason]) => !update || !alreadyThere.has(reason));
+  if (update && imp.counts.updateRemoved > 0) skips.push(['Removed from the school; not brought back', imp.counts.updateRemoved]);
   return (
     <>
       {warnings.length > 0 && (
@@ -23,6 +25,8 @@ export function PreviewWarnings({ imp }: { imp: Import }) {
     </>
   );
 }
+
+const alreadyThere = new Set(['Already a member', 'Already invited']);
 
 /** RowCounts lists messages with how many rows each concerns. */
 function RowCounts({ id, title, counts }: { id: string; title: string; counts: [string, number][] }) {

@@ -176,7 +176,7 @@ func queuedStaffImport(t *testing.T, st *dynamo.Store, files *blobs.Store, schoo
 	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmImport(ctx, school, "IMP1", "head@"+school+".school", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, school, "IMP1", "head@"+school+".school", roster.ConfirmOptions{}, n, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -306,7 +306,7 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	if err := previewer().Uploaded(ctx, key, int64(len(body)), "up"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ConfirmImport(ctx, "links", "USERS", "head@links.school", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, "links", "USERS", "head@links.school", roster.ConfirmOptions{}, 2*n, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := roster.NewSealer(strings.Repeat("s", 40))
@@ -342,7 +342,7 @@ func TestRelationshipsCountedOnceAfterACrash(t *testing.T) {
 	if ready.Counts.Valid != n-1 || ready.Counts.Updated != 1 {
 		t.Fatalf("preview = %+v", ready.Counts)
 	}
-	if _, err := st.ConfirmImport(ctx, "links", "RELS", "head@links.school", false, time.Now()); err != nil {
+	if _, err := st.ConfirmImport(ctx, "links", "RELS", "head@links.school", roster.ConfirmOptions{}, n, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	crashing := &app.Confirmer{Store: &crashOnce{Store: st}, Files: files, Sealer: sealer, Now: time.Now, ChunkSize: 10, Log: quiet}

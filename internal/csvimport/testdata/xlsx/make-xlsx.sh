@@ -3,7 +3,8 @@
 # roster.xlsx and sheets.xlsx from roster.fods and sheets.fods (flat ODS
 # written by hand, as they hold what a CSV cannot: sheets, hidden sheets,
 # merged cells, number and date formats, formulas, booleans), sheets.ods
-# from sheets.fods, and sds-v2.1-users.xlsx from ../samples/sds-v2.1-users.csv.
+# from sheets.fods, sds-v2.1-users.xlsx from ../samples/sds-v2.1-users.csv,
+# and family.xlsx (students with their parents' columns) from family.csv.
 # The fixtures are committed, so tests and CI never need LibreOffice; run
 # this after changing a source, then `go test ./internal/csvimport/`.
 #
@@ -37,4 +38,6 @@ done
 lo --convert-to ods --outdir . sheets.fods
 # A CSV: comma-separated, double quotes, UTF-8 (76), from its first line.
 lo --infilter=CSV:44,34,76,1 --convert-to xlsx --outdir . ../samples/sds-v2.1-users.csv
+# A users sheet naming each student's parents.
+lo --infilter=CSV:44,34,76,1 --convert-to xlsx --outdir . family.csv
 ls -l ./*.xlsx ./*.ods
