@@ -2,9 +2,7 @@ package systemtest
 
 import (
 	"encoding/json"
-	"io"
 	"mime"
-	"net/http"
 	"testing"
 	"time"
 
@@ -59,18 +57,10 @@ func TestUsersExport(t *testing.T) {
 		t.Fatalf("done export = %+v", done)
 	}
 
-	resp, err := http.Get(done.DownloadURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	file, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("download = %d %s", resp.StatusCode, file)
-	}
-	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition"))
+	header, file := fetchURL(t, done.DownloadURL)
+	_, params, err := mime.ParseMediaType(header.Get("Content-Disposition"))
 	if want := "users-export-school-" + done.CreatedAt.UTC().Format(time.DateOnly) + ".csv"; err != nil || params["filename"] != want {
-		t.Errorf("Content-Disposition = %q, want the file name %s", resp.Header.Get("Content-Disposition"), want)
+		t.Errorf("Content-Disposition = %q, want the file name %s", header.Get("Content-Disposition"), want)
 	}
 	want := "\uFEFFemail,first_name,last_name,group,user_id,status\r\n" +
 		"ann@export.school,Ann,Archer,Staff; Students,A-1,invited\r\n" +
@@ -101,27 +91,6 @@ func TestUsersExport(t *testing.T) {
 	if st := apiJSON(t, "GET", "/schools/"+otherSchoolID+"/users/exports/"+started.ID, stack.Token(otherOwner), nil, nil); st != 404 {
 		t.Errorf("the export through the other school = %d, want 404", st)
 	}
-}
-
-// callWithHeaders is call that also returns the answer's headers.
-func callWithHeaders(t testing.TB, method, path, token string) (int, http.Header, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, stack.APIURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContract(t, req, resp.StatusCode, resp.Header, b) // api/openapi.yaml
-	return resp.StatusCode, resp.Header, b
 }
 
 // waitExport polls an export until it is done or failed.

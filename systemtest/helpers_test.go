@@ -235,16 +235,24 @@ func download(t testing.TB, token, school, id, file string) string {
 	if st := apiJSON(t, "GET", "/schools/"+school+"/imports/"+id+"/files/"+file, token, nil, &v); st != 200 {
 		t.Fatalf("file %s: %d", file, st)
 	}
-	resp, err := http.Get(v.URL)
+	_, b := fetchURL(t, v.URL)
+	return strings.TrimPrefix(string(b), "\uFEFF")
+}
+
+// fetchURL GETs a presigned URL, failing unless it answers 200, and returns
+// the answer's headers and body.
+func fetchURL(t testing.TB, url string) (http.Header, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("download %s: %d %s", file, resp.StatusCode, b)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s (%v)", url, resp.StatusCode, b, err)
 	}
-	return strings.TrimPrefix(string(b), "\uFEFF")
+	return resp.Header, b
 }
 
 func seedSchool(t testing.TB, id string) string {

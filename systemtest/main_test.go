@@ -72,6 +72,20 @@ func run(m *testing.M) int {
 // call sends an HTTP request to the local API as the holder of token ("" for none).
 func call(t testing.TB, method, path, token, body string) (int, []byte) {
 	t.Helper()
+	status, _, b := callBody(t, method, path, token, body)
+	return status, b
+}
+
+// callWithHeaders is call without a body that also returns the answer's headers.
+func callWithHeaders(t testing.TB, method, path, token string) (int, http.Header, []byte) {
+	t.Helper()
+	return callBody(t, method, path, token, "")
+}
+
+// callBody sends the request, checks the answer against api/openapi.yaml
+// and returns its status, headers and body.
+func callBody(t testing.TB, method, path, token, body string) (int, http.Header, []byte) {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -96,5 +110,5 @@ func call(t testing.TB, method, path, token, body string) (int, []byte) {
 		t.Fatal(err)
 	}
 	checkContract(t, req, resp.StatusCode, resp.Header, b) // api/openapi.yaml
-	return resp.StatusCode, b
+	return resp.StatusCode, resp.Header, b
 }

@@ -2,8 +2,6 @@ package systemtest
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -20,25 +18,10 @@ func exportUsers(t *testing.T, tok, school string) string {
 	if st := apiJSON(t, "GET", "/schools/"+school+"/users/export.csv", tok, nil, &v); st != 202 {
 		t.Fatalf("export = %d", st)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for v.Status != roster.ExportDone {
-		if v.Status == roster.ExportFailed || time.Now().After(deadline) {
-			t.Fatalf("export: %+v", v)
-		}
-		time.Sleep(300 * time.Millisecond)
-		if st := apiJSON(t, "GET", "/schools/"+school+"/users/exports/"+v.ID, tok, nil, &v); st != 200 {
-			t.Fatalf("export %s = %d", v.ID, st)
-		}
+	if v = waitExport(t, tok, "/schools/"+school+"/users/exports/"+v.ID, 60*time.Second); v.Status != roster.ExportDone {
+		t.Fatalf("export: %+v", v)
 	}
-	resp, err := http.Get(v.DownloadURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("download: %d %v", resp.StatusCode, err)
-	}
+	_, b := fetchURL(t, v.DownloadURL)
 	return string(b)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,14 +45,9 @@ func TestXLSXUpload(t *testing.T) {
 	if st := apiJSON(t, "GET", "/schools/xlsx/imports/"+imp.ID+"/files/uploaded", tok, nil, &link); st != 200 {
 		t.Fatalf("uploaded file link: %d", st)
 	}
-	resp, err := http.Get(link.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	back, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != app.ContentTypeXLSX || !bytes.Equal(back, file) {
-		t.Errorf("uploaded file: %d, %q, %d bytes", resp.StatusCode, ct, len(back))
+	header, back := fetchURL(t, link.URL)
+	if ct := header.Get("Content-Type"); ct != app.ContentTypeXLSX || !bytes.Equal(back, file) {
+		t.Errorf("uploaded file: %q, %d bytes", ct, len(back))
 	}
 }
 
@@ -61,24 +55,10 @@ func TestXLSXUpload(t *testing.T) {
 // and reads it back as an upload would be.
 func TestXLSXTemplate(t *testing.T) {
 	tok := seedSchool(t, "xlsxtpl")
-	req, err := http.NewRequest("GET", stack.APIURL+"/schools/xlsxtpl/templates/users.xlsx", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContract(t, req, resp.StatusCode, resp.Header, b) // api/openapi.yaml
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != app.ContentTypeXLSX ||
-		resp.Header.Get("Content-Disposition") != `attachment; filename="users.xlsx"` {
-		t.Fatalf("template: %d %v", resp.StatusCode, resp.Header)
+	status, header, b := callWithHeaders(t, "GET", "/schools/xlsxtpl/templates/users.xlsx", tok)
+	if status != 200 || header.Get("Content-Type") != app.ContentTypeXLSX ||
+		header.Get("Content-Disposition") != `attachment; filename="users.xlsx"` {
+		t.Fatalf("template: %d %v", status, header)
 	}
 	rd, err := csvimport.NewReaderFor(bytes.NewReader(b), csvimport.KindUsers, csvimport.Limits{})
 	if err != nil {

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -195,30 +194,9 @@ var exportedAttrs = []string{attrSchoolID, attrEmail, attrFirstName, attrLastNam
 // items, projected to what an export writes (the other fields are zero).
 // Errors: EINTERNAL.
 func (s *Store) SchoolUsers(ctx context.Context, schoolID, after string, limit int) ([]roster.Member, string, error) {
-	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).And(expression.Key(attrSK).BeginsWith(userPrefix))
 	proj := expression.NamesList(expression.Name(exportedAttrs[0]))
 	for _, a := range exportedAttrs[1:] {
 		proj = proj.AddNames(expression.Name(a))
 	}
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithProjection(proj).Build()
-	if err != nil {
-		return nil, "", roster.Internal(err)
-	}
-	in := &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), ProjectionExpression: expr.Projection(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true),
-		Limit: aws.Int32(int32(limit)),
-	}
-	if after != "" {
-		in.ExclusiveStartKey = key(schoolPK(schoolID), userSK(after))
-	}
-	members, lek, err := queryPage(ctx, s.db, in, "school users", userItem.member)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if lek != nil {
-		next = strings.TrimPrefix(lastSK(lek), userPrefix)
-	}
-	return members, next, nil
+	return s.userPage(ctx, schoolID, after, limit, "school users", func(b expression.Builder) expression.Builder { return b.WithProjection(proj) })
 }

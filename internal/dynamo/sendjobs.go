@@ -118,22 +118,31 @@ func (s *Store) SendJobProgress(ctx context.Context, schoolID, jobID, claim, cur
 // users with a filter.
 // Errors: EINTERNAL.
 func (s *Store) HeldInvitations(ctx context.Context, schoolID, after string, limit int) ([]roster.Member, string, error) {
-	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).And(expression.Key(attrSK).BeginsWith(userPrefix))
 	filter := expression.Name(attrStatus).Equal(expression.Value(string(roster.StatusInvited))).
 		And(expression.Name(attrMailStatus).Equal(expression.Value(string(roster.MailHeld))))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).WithFilter(filter).Build()
+	return s.userPage(ctx, schoolID, after, limit, "held invitations", func(b expression.Builder) expression.Builder { return b.WithFilter(filter) })
+}
+
+// userPage reads one page (at most limit items) of the school's users in
+// email order, from the first email past after, read consistently; shape
+// adds a filter or a projection to the Query. It returns the email to go on
+// from, "" after the last page.
+// Errors: EINTERNAL.
+func (s *Store) userPage(ctx context.Context, schoolID, after string, limit int, what string, shape func(expression.Builder) expression.Builder) ([]roster.Member, string, error) {
+	kc := expression.Key(attrPK).Equal(expression.Value(schoolPK(schoolID))).And(expression.Key(attrSK).BeginsWith(userPrefix))
+	expr, err := shape(expression.NewBuilder().WithKeyCondition(kc)).Build()
 	if err != nil {
 		return nil, "", roster.Internal(err)
 	}
 	in := &dynamodb.QueryInput{
 		TableName: &s.table, KeyConditionExpression: expr.KeyCondition(), FilterExpression: expr.Filter(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ConsistentRead: aws.Bool(true),
-		Limit: aws.Int32(int32(limit)),
+		ProjectionExpression: expr.Projection(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ConsistentRead: aws.Bool(true), Limit: aws.Int32(int32(limit)),
 	}
 	if after != "" {
 		in.ExclusiveStartKey = key(schoolPK(schoolID), userSK(after))
 	}
-	members, lek, err := queryPage(ctx, s.db, in, "held invitations", userItem.member)
+	members, lek, err := queryPage(ctx, s.db, in, what, userItem.member)
 	if err != nil {
 		return nil, "", err
 	}
