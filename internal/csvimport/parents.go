@@ -63,6 +63,7 @@ func (pc *parentColumns) add(i int, h string) bool {
 		if !ok {
 			continue
 		}
+		rest = cutAlternatives(rest)
 		num := strings.TrimLeftFunc(rest, unicode.IsDigit)
 		digits := rest[:len(rest)-len(num)]
 		for _, w := range parentEmailWords {
@@ -83,6 +84,24 @@ func (pc *parentColumns) add(i int, h string) bool {
 		}
 	}
 	return false
+}
+
+// cutAlternatives drops the other parent words of a name such as
+// "Parent/Carer Email" or "Parent or Guardian Email", after the first.
+func cutAlternatives(rest string) string {
+	for {
+		cut := false
+		for _, sep := range []string{"/", "or", "and", "&", ""} {
+			for _, p := range parentPrefixes {
+				if r, ok := strings.CutPrefix(rest, sep+p.word); ok {
+					rest, cut = r, true
+				}
+			}
+		}
+		if !cut {
+			return rest
+		}
+	}
 }
 
 func (pc *parentColumns) put(m map[string]int, key string, i int) bool {

@@ -104,6 +104,7 @@ func TestParentColumns(t *testing.T) {
 			[]parentColumn{{email: 1, typ: 2, defaultType: "guardian"}, {email: 3, typ: 4, defaultType: "guardian"}, {email: 5, typ: -1, defaultType: "guardian"}}},
 		{"email,Mother Email,Father Email Address,Relationship", []parentColumn{{email: 1, typ: -1, defaultType: "mother"}, {email: 2, typ: -1, defaultType: "father"}}},
 		{"email,ParentEmail2,ParentEmail1", []parentColumn{{email: 1, typ: -1, defaultType: "guardian"}, {email: 2, typ: -1, defaultType: "guardian"}}},
+		{"email,Parent/Carer Email,Parent or Guardian 2 Email", []parentColumn{{email: 1, typ: -1, defaultType: "guardian"}, {email: 2, typ: -1, defaultType: "guardian"}}},
 		{"email,first_name", nil},
 	}
 	for _, tt := range tests {
