@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/schoolroster/rosterimport/internal/app"
 	"github.com/schoolroster/rosterimport/internal/roster"
@@ -109,29 +108,8 @@ func (s *Store) LatestExport(ctx context.Context, schoolID string) (e roster.Exp
 // updateExport runs a conditional update of an export and returns it as it is now.
 // Errors: ECONFLICT when the condition fails; ENOTFOUND; EINTERNAL.
 func (s *Store) updateExport(ctx context.Context, schoolID, exportID string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (roster.Export, error) {
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name(attrPK)).And(cond)).Build()
-	if err != nil {
-		return roster.Export{}, roster.Internal(err)
-	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), exportSK(exportID)), UpdateExpression: expr.Update(),
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		ReturnValues: types.ReturnValueAllNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if ccf, ok := conditionFailure(err); ok {
-		if len(ccf.Item) == 0 {
-			return roster.Export{}, errExportNotFound
-		}
-		return roster.Export{}, roster.Errorf(roster.ECONFLICT, "The export has moved on.")
-	}
-	if err != nil {
-		return roster.Export{}, roster.Internal(fmt.Errorf("update export: %w", err))
-	}
-	var it exportItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return roster.Export{}, roster.Internal(err)
-	}
-	return it.export(), nil
+	return updateItem(ctx, s, key(schoolPK(schoolID), exportSK(exportID)), upd, cond, "export",
+		errExportNotFound, roster.Errorf(roster.ECONFLICT, "The export has moved on."), exportItem.export)
 }
 
 // heldBy is the condition that claim is working on the export.

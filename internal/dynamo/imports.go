@@ -223,32 +223,14 @@ func decodeCursor(c string) (string, error) {
 // A failed condition returns the item as it was, so a missing import is told
 // from one that has moved on without a second read.
 // Errors: ECONFLICT when the condition fails; ENOTFOUND when there is no
-// such import; EINTERNAL.
+// such import; ETOOLARGE when it would pass DynamoDB's item size; EINTERNAL.
 func (s *Store) update(ctx context.Context, schoolID, importID string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (roster.Import, error) {
-	cond = expression.AttributeExists(expression.Name(attrPK)).And(cond)
-	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
-	if err != nil {
-		return roster.Import{}, roster.Internal(err)
-	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), importSK(importID)),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(), ReturnValues: types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	imp, err := updateItem(ctx, s, key(schoolPK(schoolID), importSK(importID)), upd, cond, "import "+importID,
+		errImportNotFound, errImportMovedOn, importItem.record)
 	if tooLarge(err) {
 		return roster.Import{}, roster.Errorf(roster.ETOOLARGE, "The import would be larger than DynamoDB keeps in one item.")
 	}
-	if ccf, ok := conditionFailure(err); ok {
-		if len(ccf.Item) == 0 {
-			return roster.Import{}, errImportNotFound
-		}
-		return roster.Import{}, errImportMovedOn
-	}
-	if err != nil {
-		return roster.Import{}, roster.Internal(fmt.Errorf("update import %s: %w", importID, err))
-	}
-	return decodeImport(out.Attributes)
+	return imp, err
 }
 
 var (

@@ -60,29 +60,40 @@ func (s *Store) CreateSendJob(ctx context.Context, j roster.SendJob) error {
 // updateSendJob runs a conditional update of a job and returns it as it is now.
 // Errors: ECONFLICT when the condition fails; ENOTFOUND; EINTERNAL.
 func (s *Store) updateSendJob(ctx context.Context, schoolID, jobID string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (roster.SendJob, error) {
+	return updateItem(ctx, s, key(schoolPK(schoolID), sendJobSK(jobID)), upd, cond, "send job",
+		roster.Errorf(roster.ENOTFOUND, "Job not found."), roster.Errorf(roster.ECONFLICT, "The job has moved on."), sendJobItem.job)
+}
+
+// updateItem runs a conditional update of the item at k, which must exist,
+// and returns the item as it is now, decoded as an I and converted by conv.
+// Errors: notFound when there is no such item, movedOn when cond fails;
+// EINTERNAL, wrapping DynamoDB's error (so a caller may look into it).
+func updateItem[I, T any](ctx context.Context, s *Store, k map[string]types.AttributeValue, upd expression.UpdateBuilder, cond expression.ConditionBuilder,
+	what string, notFound, movedOn error, conv func(I) T) (T, error) {
+	var zero T
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(expression.Name(attrPK)).And(cond)).Build()
 	if err != nil {
-		return roster.SendJob{}, roster.Internal(err)
+		return zero, roster.Internal(err)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: key(schoolPK(schoolID), sendJobSK(jobID)), UpdateExpression: expr.Update(),
+		TableName: &s.table, Key: k, UpdateExpression: expr.Update(),
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 		ReturnValues: types.ReturnValueAllNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, ok := conditionFailure(err); ok {
 		if len(ccf.Item) == 0 {
-			return roster.SendJob{}, roster.Errorf(roster.ENOTFOUND, "Job not found.")
+			return zero, notFound
 		}
-		return roster.SendJob{}, roster.Errorf(roster.ECONFLICT, "The job has moved on.")
+		return zero, movedOn
 	}
 	if err != nil {
-		return roster.SendJob{}, roster.Internal(fmt.Errorf("update send job: %w", err))
+		return zero, roster.Internal(fmt.Errorf("update %s: %w", what, err))
 	}
-	var it sendJobItem
+	var it I
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return roster.SendJob{}, roster.Internal(err)
+		return zero, roster.Internal(fmt.Errorf("decode %s: %w", what, err))
 	}
-	return it.job(), nil
+	return conv(it), nil
 }
 
 // ClaimSendJob moves a queued job to running for claim (a stream record); the
