@@ -3,18 +3,13 @@ package csvimport
 import (
 	"encoding/csv"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/schoolroster/rosterimport/internal/roster"
 )
 
 // ExportHeader is the header of a users export: the columns the users
 // import reads, then each user's status, which the import ignores.
-var ExportHeader = []string{fieldEmail, fieldFirstName, fieldLastName, fieldGroup, fieldUserID, "status"}
-
-// ExportGroupSeparator joins a user's group names in the group cell.
-const ExportGroupSeparator = "; "
+var ExportHeader = []string{fieldEmail, fieldFirstName, fieldLastName, fieldGroup, fieldUserID, fieldStatus}
 
 // ExportRow is one user of a users export. Groups are the user's group
 // names; the row sorts them.
@@ -36,7 +31,6 @@ type UsersExport struct {
 	w      *csv.Writer
 	out    io.Writer
 	record []string
-	groups []string
 	Rows   int // users written
 }
 
@@ -57,21 +51,13 @@ func (e *UsersExport) Start() error {
 }
 
 // Row writes one user: groups sorted by name (without regard to case) and
-// joined by "; " in one cell.
+// joined by "; " in one cell, as the import reads them (joinGroups).
 // Errors: the writer's.
 func (e *UsersExport) Row(r ExportRow) error {
-	e.groups = append(e.groups[:0], r.Groups...)
-	sort.Slice(e.groups, func(i, j int) bool {
-		a, b := roster.GroupKey(e.groups[i]), roster.GroupKey(e.groups[j])
-		if a != b {
-			return a < b
-		}
-		return e.groups[i] < e.groups[j]
-	})
 	e.record[0] = SafeCell(r.Email)
 	e.record[1] = SafeCell(r.FirstName)
 	e.record[2] = SafeCell(r.LastName)
-	e.record[3] = SafeCell(strings.Join(e.groups, ExportGroupSeparator))
+	e.record[3] = SafeCell(joinGroups(r.Groups))
 	e.record[4] = SafeCell(r.UserID)
 	e.record[5] = SafeCell(string(r.Status))
 	e.Rows++

@@ -1,6 +1,7 @@
 package csvimport
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -187,7 +188,7 @@ func settleUser(r *RowResult, st roster.MemberState) {
 		if st.Status == roster.StatusInvited {
 			r.Reason = ReasonAlreadyInvited
 		}
-		r.Changes = Changes(r.PreviewRow, st)
+		r.Changes = updateChanges(r.PreviewRow, st)
 		r.UpdateOutcome = roster.UpdateUnchanged
 		if len(r.Changes) > 0 {
 			r.UpdateOutcome = roster.UpdateChanges
@@ -195,11 +196,11 @@ func settleUser(r *RowResult, st roster.MemberState) {
 	}
 }
 
-// Changes are what updating a user from a users row changes: a name or id
-// the row gives that differs, and the groups when the row names any (they
-// replace the user's groups; a group the row does not name is left). A
-// blank cell changes nothing. st.Groups are group names.
-func Changes(row roster.PreviewRow, st roster.MemberState) []roster.FieldChange {
+// updateChanges are what updating a user from a users row changes: a name
+// or id the row gives that differs, and the groups when the row names any
+// (they replace the user's groups: a group the row does not name is taken
+// away). A blank cell changes nothing. st.Groups are group names.
+func updateChanges(row roster.PreviewRow, st roster.MemberState) []roster.FieldChange {
 	var out []roster.FieldChange
 	add := func(field, before, after string) {
 		if after != "" && after != before {
@@ -209,8 +210,8 @@ func Changes(row roster.PreviewRow, st roster.MemberState) []roster.FieldChange 
 	add(fieldFirstName, st.FirstName, row.FirstName)
 	add(fieldLastName, st.LastName, row.LastName)
 	if !row.GroupDefaulted {
-		before := JoinGroups(st.Groups)
-		if after := JoinGroups(SplitGroups(row.Group)); !strings.EqualFold(before, after) {
+		before := joinGroups(st.Groups)
+		if after := joinGroups(SplitGroups(row.Group)); !strings.EqualFold(before, after) {
 			out = append(out, roster.FieldChange{Field: fieldGroup, Before: before, After: after})
 		}
 	}
@@ -229,10 +230,12 @@ func SplitGroups(cell string) []string {
 	return out
 }
 
-// JoinGroups writes group names as one cell, sorted without regard to case,
-// as the export and the preview's changes show them.
-func JoinGroups(names []string) string {
+// joinGroups writes group names as one cell ("Staff; Year 7"), sorted
+// without regard to case, as the export and the preview's changes show them.
+func joinGroups(names []string) string {
 	sorted := slices.Clone(names)
-	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	slices.SortFunc(sorted, func(a, b string) int {
+		return cmp.Or(strings.Compare(roster.GroupKey(a), roster.GroupKey(b)), strings.Compare(a, b))
+	})
 	return strings.Join(sorted, GroupSeparator+" ")
 }
