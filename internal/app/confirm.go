@@ -29,7 +29,8 @@ type ConfirmStore interface {
 	// CreateInvitation returns false and the existing user's state when the email is taken.
 	CreateInvitation(ctx context.Context, inv roster.Invitation) (bool, roster.MemberState, error)
 	ReinviteRemoved(ctx context.Context, inv roster.Invitation) (bool, error)
-	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	// MemberStates reads consistently when asked.
+	MemberStates(ctx context.Context, schoolID string, emails []string, consistent bool) (map[string]roster.MemberState, error)
 	// GetMember returns ENOTFOUND when the email is no user of the school.
 	GetMember(ctx context.Context, schoolID, email string) (roster.Member, error)
 	// SaveMember returns ECONFLICT when the member changed since Before was
@@ -302,7 +303,7 @@ func (r *confirmRun) importChunk(ctx context.Context, rows []roster.PreviewRow) 
 	}
 	if r.links {
 		var err error
-		if people, err = r.c.Store.MemberStates(ctx, r.imp.SchoolID, peopleOf(rows)); err != nil {
+		if people, err = r.c.Store.MemberStates(ctx, r.imp.SchoolID, peopleOf(rows), true); err != nil {
 			return out, err
 		}
 	}

@@ -271,7 +271,7 @@ type DirectoryStore interface {
 	// SchoolDirectory reads the school's users and ids in one Query,
 	// stopping (complete false) past maxItems.
 	SchoolDirectory(ctx context.Context, schoolID string, maxItems int) (members map[string]roster.MemberState, ids map[string]string, complete bool, err error)
-	MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+	MemberStates(ctx context.Context, schoolID string, emails []string, consistent bool) (map[string]roster.MemberState, error)
 	// UserIDs returns the email of the user who carries each id.
 	UserIDs(ctx context.Context, schoolID string, ids []string) (map[string]string, error)
 	// Relationships returns the links that exist among pairs.
@@ -284,7 +284,7 @@ var (
 )
 
 func (d memberDirectory) Members(ctx context.Context, emails []string) (map[string]roster.MemberState, error) {
-	states, err := d.store.MemberStates(ctx, d.schoolID, emails)
+	states, err := d.store.MemberStates(ctx, d.schoolID, emails, false)
 	if err != nil {
 		return nil, err
 	}

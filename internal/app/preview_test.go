@@ -46,7 +46,7 @@ func (f *fakePreviewStore) FailImport(_ context.Context, _, _, _, reason string,
 	f.failed = reason
 	return roster.Import{}, nil
 }
-func (f *fakePreviewStore) MemberStates(_ context.Context, _ string, emails []string) (map[string]roster.MemberState, error) {
+func (f *fakePreviewStore) MemberStates(_ context.Context, _ string, emails []string, _ bool) (map[string]roster.MemberState, error) {
 	out := map[string]roster.MemberState{}
 	for _, e := range emails {
 		if m, ok := f.members[e]; ok {

@@ -76,7 +76,7 @@ func (c *Confirmer) writeResults(ctx context.Context, imp roster.Import, key str
 // the batch's users (or pairs) in one look-up.
 type resultsWriter struct {
 	store interface {
-		MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error)
+		MemberStates(ctx context.Context, schoolID string, emails []string, consistent bool) (map[string]roster.MemberState, error)
 		Relationships(ctx context.Context, schoolID string, pairs []roster.Pair, consistent bool) (map[roster.Pair]roster.Relationship, error)
 	}
 	imp   roster.Import
@@ -145,7 +145,7 @@ func (rw *resultsWriter) records(ctx context.Context) ([][]string, error) {
 	states := map[string]roster.MemberState{}
 	if len(emails) > 0 {
 		var err error
-		if states, err = rw.store.MemberStates(ctx, rw.imp.SchoolID, emails); err != nil {
+		if states, err = rw.store.MemberStates(ctx, rw.imp.SchoolID, emails, true); err != nil {
 			return nil, err
 		}
 	}

@@ -151,12 +151,12 @@ func memberState(item map[string]types.AttributeValue) roster.MemberState {
 }
 
 // MemberStates returns the state of each email that is a user of the school,
-// reading in batches of 100 keys and retrying unprocessed keys. It reads
-// consistently: confirm asks about users it has just written.
+// reading in batches of 100 keys and retrying unprocessed keys; consistently
+// when asked (confirm asks about users it has just written).
 // Errors: EINTERNAL.
-func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string) (map[string]roster.MemberState, error) {
+func (s *Store) MemberStates(ctx context.Context, schoolID string, emails []string, consistent bool) (map[string]roster.MemberState, error) {
 	out := make(map[string]roster.MemberState, len(emails))
-	_, err := s.batchGet(ctx, schoolID, userSKs(emails), true, "#e, #s, #i, #u, #f, #l, #g, #d",
+	_, err := s.batchGet(ctx, schoolID, userSKs(emails), consistent, "#e, #s, #i, #u, #f, #l, #g, #d",
 		map[string]string{"#e": attrEmail, "#s": attrStatus, "#i": attrInvitedByImport, "#u": attrUpdatedByImport,
 			"#f": attrFirstName, "#l": attrLastName, "#g": attrGroups, "#d": attrUserID},
 		func(item map[string]types.AttributeValue) {

@@ -57,7 +57,7 @@ func TestCreateInvitation(t *testing.T) {
 	if ok, err := s.ReinviteRemoved(ctx, invitation("invites", "ann@invites.school", "IMP3")); err != nil || !ok {
 		t.Fatalf("reinvite a removed user = %v %v, want true", ok, err)
 	}
-	states, err := s.MemberStates(ctx, "invites", []string{"ann@invites.school", "nobody@invites.school", "head@invites.school"})
+	states, err := s.MemberStates(ctx, "invites", []string{"ann@invites.school", "nobody@invites.school", "head@invites.school"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestMemberStatesInBatches(t *testing.T) {
 			}
 		}
 	}
-	states, err := s.MemberStates(ctx, "many", append(emails, emails[:10]...)) // duplicates asked twice
+	states, err := s.MemberStates(ctx, "many", append(emails, emails[:10]...), false) // duplicates asked twice
 	if err != nil {
 		t.Fatal(err)
 	}
